@@ -1,0 +1,129 @@
+package io.fleet.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The built-in secret generators, as {@link GeneratorSpec} values for {@link
+ * SecretSpec.Builder#generator(GeneratorSpec)}. The implementations live in {@code fleet-secrets}.
+ *
+ * <p>Every generator produces named parts: {@code secret} (private, encrypted to the owners) and,
+ * where the kind has one, {@code public} (plaintext).
+ */
+public final class Generators {
+  /** Kind of {@link #password}. */
+  public static final String PASSWORD = "password";
+
+  /** Kind of {@link #randomBytes}. */
+  public static final String RANDOM_BYTES = "random-bytes";
+
+  /** Kind of {@link #ed25519}. */
+  public static final String ED25519 = "ed25519";
+
+  /** Kind of {@link #rsa}. */
+  public static final String RSA = "rsa";
+
+  /** Kind of {@link #wireguard}. */
+  public static final String WIREGUARD = "wireguard";
+
+  /** Kind of {@link #x509Ca}. */
+  public static final String X509_CA = "x509-ca";
+
+  /** Kind of {@link #x509Leaf}. */
+  public static final String X509_LEAF = "x509-leaf";
+
+  /** Kind of {@link #script}. */
+  public static final String SCRIPT = "script";
+
+  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+  private Generators() {}
+
+  /** A random password of 32 characters from letters and digits. */
+  public static GeneratorSpec password() {
+    return password(32);
+  }
+
+  /** A random password of {@code length} characters from letters and digits. */
+  public static GeneratorSpec password(int length) {
+    return password(length, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+  }
+
+  /** A random password of {@code length} characters drawn from {@code alphabet}. */
+  public static GeneratorSpec password(int length, String alphabet) {
+    return spec(PASSWORD)
+        .putParameters("length", JSON.numberNode(length))
+        .putParameters("alphabet", JSON.textNode(alphabet))
+        .build();
+  }
+
+  /** {@code length} random bytes. */
+  public static GeneratorSpec randomBytes(int length) {
+    return spec(RANDOM_BYTES).putParameters("length", JSON.numberNode(length)).build();
+  }
+
+  /** An Ed25519 key pair: {@code secret} is the OpenSSH private key, {@code public} its line. */
+  public static GeneratorSpec ed25519() {
+    return spec(ED25519).build();
+  }
+
+  /** An RSA key pair of {@code bits} bits: PKCS#8 PEM private key, SPKI PEM public key. */
+  public static GeneratorSpec rsa(int bits) {
+    return spec(RSA).putParameters("bits", JSON.numberNode(bits)).build();
+  }
+
+  /** A WireGuard key pair: base64 X25519 private and public keys. */
+  public static GeneratorSpec wireguard() {
+    return spec(WIREGUARD).build();
+  }
+
+  /** A self-signed X.509 CA certificate ({@code public}) with its private key ({@code secret}). */
+  public static GeneratorSpec x509Ca(String commonName, Duration validity) {
+    return spec(X509_CA)
+        .putParameters("commonName", JSON.textNode(commonName))
+        .putParameters("validitySeconds", JSON.numberNode(validity.getSeconds()))
+        .build();
+  }
+
+  /**
+   * A leaf X.509 certificate signed by the CA in secret {@code caSecret} (which the leaf secret
+   * must list in {@code dependsOn}), with subject alternative names {@code sans}.
+   */
+  public static GeneratorSpec x509Leaf(
+      String caSecret, String commonName, List<String> sans, Duration validity) {
+    ArrayNode names = JSON.arrayNode();
+    sans.forEach(names::add);
+    return spec(X509_LEAF)
+        .putParameters("ca", JSON.textNode(caSecret))
+        .putParameters("commonName", JSON.textNode(commonName))
+        .putParameters("sans", names)
+        .putParameters("validitySeconds", JSON.numberNode(validity.getSeconds()))
+        .build();
+  }
+
+  /**
+   * A shell script run with {@code $out} set to an empty directory: each file it leaves there is a
+   * part ({@code created_at} and {@code expires_at} are read as timestamps). Pipe private parts
+   * through {@code encrypt} so they are encrypted before they leave the host. Use {@link
+   * GeneratorSpec#onHost(String)} to run it on a host (the original's {@code impureOn}).
+   */
+  public static GeneratorSpec script(String script) {
+    return spec(SCRIPT).putParameters("script", JSON.textNode(script)).build();
+  }
+
+  /**
+   * A custom generator kind with parameters; implement it through the {@code SecretGenerator} SPI.
+   */
+  public static GeneratorSpec custom(String kind, java.util.Map<String, JsonNode> parameters) {
+    return spec(kind).putAllParameters(parameters).build();
+  }
+
+  private static GeneratorSpec.Builder spec(String kind) {
+    GeneratorSpec.Builder b = GeneratorSpec.builder();
+    b.kind(kind);
+    return b;
+  }
+}

@@ -1,0 +1,41 @@
+package io.fleet.api.data;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import io.fleet.api.FleetStyle;
+import java.util.Optional;
+import java.util.SortedMap;
+import org.immutables.value.Value;
+
+/**
+ * What the fleet data records about a host: its SSH host key ({@code ssh-ed25519 AAAA…}), which
+ * secrets are encrypted to and which the SSH transport pins.
+ */
+@Value.Immutable
+@FleetStyle
+@JsonSerialize(as = ImmutableHostData.class)
+@JsonDeserialize(as = ImmutableHostData.class)
+public abstract class HostData {
+  HostData() {}
+
+  /** The host's {@code ssh-ed25519} public key line, once known. */
+  public abstract Optional<String> encryptionKey();
+
+  /** Fields the library does not know, kept as they are. */
+  @Value.NaturalOrder
+  public abstract SortedMap<String, JsonNode> extraFields();
+
+  /** A host with key {@code encryptionKey}. */
+  public static HostData withKey(String encryptionKey) {
+    return builder().encryptionKey(encryptionKey).build();
+  }
+
+  /** A builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds a {@link HostData}. */
+  public static class Builder extends ImmutableHostData.Builder {}
+}

@@ -1,0 +1,40 @@
+package io.fleet.api.data;
+
+import io.fleet.api.FleetConfigException;
+import io.fleet.api.FleetJson;
+import java.nio.file.Path;
+
+/**
+ * Fleet data as a JSON file, with the atomic saves and conflict detection of {@link
+ * FileFleetDataStore}. For the original's {@code fleet.nix}, use {@code io.fleet.nix.FleetNixFile}.
+ */
+public class JsonFleetDataStore extends FileFleetDataStore {
+  protected JsonFleetDataStore(Path path) {
+    super(path);
+  }
+
+  /** A store for the JSON file at {@code path} (which need not exist yet). */
+  public static JsonFleetDataStore at(Path path) {
+    return new JsonFleetDataStore(path);
+  }
+
+  @Override
+  protected FleetData decode(String text) {
+    FleetData data = FleetJson.fromJson(text, FleetData.class);
+    if (!FleetData.VERSION.equals(data.version())) {
+      throw new FleetConfigException(
+          "fleet data "
+              + path()
+              + " has version "
+              + data.version()
+              + "; this library reads "
+              + FleetData.VERSION);
+    }
+    return data;
+  }
+
+  @Override
+  protected String encode(FleetData data) {
+    return FleetJson.toJson(data) + "\n";
+  }
+}

@@ -1,0 +1,38 @@
+package io.fleet.api.spi;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * An open connection to one host, from {@link Transport#connect}. Commands may run on it one after
+ * another or concurrently (SSH channels are multiplexed). {@link #close()} may be called more than
+ * once.
+ */
+public interface Connection extends AutoCloseable {
+  /** The name of the host this connection is to. */
+  String host();
+
+  /**
+   * Runs {@code command} to completion, feeding it {@link Command#stdin()} and capturing its
+   * output. A non-zero exit code is a result, not an exception.
+   *
+   * @throws io.fleet.api.TransportException if the connection fails or the command times out
+   */
+  CommandResult run(Command command);
+
+  /**
+   * Runs {@code command}, streaming {@code stdin} into it (then closing its input) and its standard
+   * output into {@code stdout} as it arrives, without holding either in memory. The result's stdout
+   * is empty; its stderr is captured. Neither stream is closed.
+   *
+   * @throws io.fleet.api.TransportException if the connection fails or the command times out
+   */
+  CommandResult run(Command command, InputStream stdin, OutputStream stdout);
+
+  /** Whether the connection is still usable. */
+  boolean isOpen();
+
+  /** Closes the connection; idempotent. */
+  @Override
+  void close();
+}

@@ -1,0 +1,37 @@
+package io.fleet.api.spi;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The one function that turns an argv into POSIX shell text. Every transport uses it, so no name,
+ * path or argument is ever interpreted by a remote shell.
+ */
+public final class Shell {
+  private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
+
+  private Shell() {}
+
+  /**
+   * Quotes one word: as is if it has only safe characters, else in single quotes, with each {@code
+   * '} written as {@code '\''}. The empty string becomes {@code ''}.
+   */
+  public static String quote(String word) {
+    if (!word.isEmpty() && SAFE.matcher(word).matches()) {
+      return word;
+    }
+    return "'" + word.replace("'", "'\\''") + "'";
+  }
+
+  /** The words quoted and joined by spaces. */
+  public static String join(List<String> argv) {
+    StringBuilder sb = new StringBuilder();
+    for (String w : argv) {
+      if (sb.length() > 0) {
+        sb.append(' ');
+      }
+      sb.append(quote(w));
+    }
+    return sb.toString();
+  }
+}

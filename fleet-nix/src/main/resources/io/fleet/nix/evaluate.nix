@@ -1,0 +1,2 @@
+# placeholder
+fc: { format = 1; }

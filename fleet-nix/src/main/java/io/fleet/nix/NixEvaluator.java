@@ -11,6 +11,7 @@ import io.fleet.api.spi.BuildListener;
 import io.fleet.api.spi.Evaluator;
 import io.fleet.api.spi.StorePathInfo;
 import io.fleet.nix.internal.EvaluationResult;
+import io.fleet.nix.internal.FleetFlakeSources;
 import io.fleet.nix.internal.NixLog;
 import io.fleet.nix.internal.NixProcess;
 import java.io.IOException;
@@ -342,6 +343,18 @@ public final class NixEvaluator implements Evaluator {
       throw failure(
           "exporting " + storePaths + " failed", cmd, result.exitCode(), log.text(), null);
     }
+  }
+
+  /**
+   * Writes fleet-nix's own flake (its {@code flake.nix}, the Nix library and the NixOS modules, as
+   * shipped in this jar) into {@code dir}, for a fleet flake that takes it as an input with {@code
+   * inputs.fleet.url = "path:<dir>"} instead of fetching it from git.
+   *
+   * @return {@code dir}
+   * @throws io.fleet.api.FleetException if the files cannot be written
+   */
+  public static Path writeFleetFlake(Path dir) {
+    return FleetFlakeSources.write(dir);
   }
 
   /** Nothing to release; may be called more than once. */

@@ -6,6 +6,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /** Test flakes and evaluators that run offline against the real nix. */
@@ -25,13 +27,32 @@ final class NixTestSupport {
         .option("sandbox", "false");
   }
 
-  /** Copies this module's flake (flake.nix and src/main/nix) to {@code dir}, as a flake input. */
-  static Path copyFleetFlake(Path dir) {
+  /**
+   * Copies test flake {@code src/test/resources/flakes/<name>} into {@code tmp}, with
+   * {@code @FLEET@} replaced by the path of fleet-nix's flake (written there from the jar's
+   * resources) and the other {@code @KEY@}s by {@code vars}.
+   *
+   * @return the flake reference, {@code path:<dir>}
+   */
+  static String flake(Path tmp, String name, Map<String, String> vars) {
     try {
-      Path target = Files.createDirectories(dir.resolve("fleet-nix"));
-      Files.copy(Path.of("flake.nix"), target.resolve("flake.nix"));
-      copyTree(Path.of("src/main/nix"), target.resolve("src/main/nix"));
-      return target;
+      Path fleet = NixEvaluator.writeFleetFlake(tmp.resolve("fleet-nix"));
+      Path dir = tmp.resolve(name);
+      copyTree(Path.of("src/test/resources/flakes", name), dir);
+      Map<String, String> all = new HashMap<>(vars);
+      all.put("FLEET", fleet.toString());
+      try (Stream<Path> files = Files.walk(dir)) {
+        for (Path p : (Iterable<Path>) files::iterator) {
+          if (p.toString().endsWith(".nix")) {
+            String text = Files.readString(p);
+            for (Map.Entry<String, String> e : all.entrySet()) {
+              text = text.replace("@" + e.getKey() + "@", e.getValue());
+            }
+            Files.writeString(p, text);
+          }
+        }
+      }
+      return "path:" + dir;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -108,7 +108,7 @@ public final class EvaluationResult {
       systems.put(
           name,
           new SystemDerivation(
-              attribute, h.path("drvPath").asText(null), h.path("outPath").asText(null)));
+              attribute, h.path("drvPath").asText(null), h.path("outputPath").asText(null)));
       Host.Builder hb = Host.builder();
       hb.name(name);
       hb.system(h.path("system").asText("x86_64-linux"));

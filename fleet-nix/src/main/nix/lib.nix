@@ -128,6 +128,7 @@ let
           throw "fleet configuration: hosts need a system builder: pass `nixpkgs` (NixOS) or `mkSystem` (e.g. fleet.lib.shellSystem) to fleetConfiguration";
       scope = generators // config.secretGenerators;
       hostNames = attrNames config.hosts;
+      sharedSecrets = mapAttrs (n: s: normalizeSecret scope "shared secret ${n}" true s) config.sharedSecrets;
 
       host = name: h:
         let
@@ -137,6 +138,9 @@ let
             tags = tags;
             hosts = hostNames;
             secretsData = secretsDataFor data name;
+            sharedSecretFiles = mapAttrs (n: s: { inherit (s) owner group mode; }) (
+              modulesLib.filterAttrs (n: s: elem name s.owners) sharedSecrets
+            );
           };
           tags = unique ([ "all" ] ++ checkStrings "host ${name}: tags" (h.tags or [ ]));
           built = builder {
@@ -158,7 +162,7 @@ let
       _type = "fleet-configuration";
       inherit config;
       hosts = mapAttrs host config.hosts;
-      sharedSecrets = mapAttrs (n: s: normalizeSecret scope "shared secret ${n}" true s) config.sharedSecrets;
+      inherit sharedSecrets;
       settings = config.settings;
       # The files of the fleet modules that were imported (anonymous modules have none).
       moduleFiles = filter (f: builtins.substring 0 1 f == "/") (unique evaluated.files);

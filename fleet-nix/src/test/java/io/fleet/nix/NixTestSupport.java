@@ -24,7 +24,8 @@ final class NixTestSupport {
     return NixEvaluator.builder()
         .option("substituters", "")
         .option("flake-registry", "")
-        .option("sandbox", "false");
+        .option("sandbox", "false")
+        .option("build-users-group", "");
   }
 
   /**

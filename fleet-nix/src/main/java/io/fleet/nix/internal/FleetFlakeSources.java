@@ -21,7 +21,9 @@ public final class FleetFlakeSources {
           "src/main/nix/flake-module.nix",
           "src/main/nix/nixos/default.nix",
           "src/main/nix/nixos/secrets.nix",
-          "src/main/nix/nixos/rollback-watchdog.nix");
+          "src/main/nix/nixos/rollback-watchdog.nix",
+          "src/main/nix/nixos/rollback.sh",
+          "src/main/nix/nixos/install-secret-part.sh");
 
   private FleetFlakeSources() {}
 

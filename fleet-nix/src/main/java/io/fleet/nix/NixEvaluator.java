@@ -287,15 +287,7 @@ public final class NixEvaluator implements Evaluator {
     }
     List<StorePathInfo> infos = new ArrayList<>();
     List<String> invalid = new ArrayList<>();
-    if (root.isArray()) {
-      for (JsonNode n : root) {
-        addInfo(n.path("path").asText(), n, infos, invalid);
-      }
-    } else if (root.isObject()) {
-      for (Map.Entry<String, JsonNode> e : root.properties()) {
-        addInfo(e.getKey(), e.getValue(), infos, invalid);
-      }
-    }
+    parsePathInfo(root, infos, invalid);
     if (!invalid.isEmpty()) {
       throw new EvaluationException(
           "store path(s) " + invalid + " are not in the local nix store: build them first",
@@ -305,6 +297,22 @@ public final class NixEvaluator implements Evaluator {
           null);
     }
     return infos;
+  }
+
+  /**
+   * Reads {@code nix path-info --json}: a list of objects with {@code path} (nix up to 2.18) or an
+   * object keyed by path whose values may be {@code null} for invalid paths (nix 2.19 and later).
+   */
+  static void parsePathInfo(JsonNode root, List<StorePathInfo> infos, List<String> invalid) {
+    if (root.isArray()) {
+      for (JsonNode n : root) {
+        addInfo(n.path("path").asText(), n, infos, invalid);
+      }
+    } else if (root.isObject()) {
+      for (Map.Entry<String, JsonNode> e : root.properties()) {
+        addInfo(e.getKey(), e.getValue(), infos, invalid);
+      }
+    }
   }
 
   private static void addInfo(

@@ -62,6 +62,34 @@ class NixModulesTest {
   }
 
   @Test
+  void theFlakePartsModuleOutputsEvaluatedFleetConfigurations() throws Exception {
+    NixTestSupport.requireNix();
+    Path fleet = NixEvaluator.writeFleetFlake(tmp.resolve("fleet"));
+    Result r =
+        run(
+            List.of(
+                "nix-instantiate",
+                "--eval",
+                "--strict",
+                "--json",
+                "--argstr",
+                "fleetDir",
+                fleet.toString(),
+                Path.of("src/test/resources/nix/flake-module-smoke.nix")
+                    .toAbsolutePath()
+                    .toString()),
+            null);
+    assertThat(r.exit).as(r.err).isZero();
+    JsonNode out = new ObjectMapper().readTree(r.out);
+    assertThat(out.path("optionType").asText()).isEqualTo("deferredModule");
+    assertThat(out.path("hosts").path("a").path("system").asText()).isEqualTo("aarch64-linux");
+    assertThat(out.path("hosts").path("b").path("tags").toString())
+        .isEqualTo("[\"all\",\"from-import\"]");
+    assertThat(out.path("sharedSecretOwners").toString()).isEqualTo("[\"a\",\"b\"]");
+    assertThat(out.path("generatorKind").asText()).isEqualTo("password");
+  }
+
+  @Test
   void theRollbackScriptIsTheProtocolsScript() throws Exception {
     Class<?> protocol;
     try {

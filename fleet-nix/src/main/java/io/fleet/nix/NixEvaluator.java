@@ -96,6 +96,14 @@ public final class NixEvaluator implements Evaluator {
     this.commonArgs = List.copyOf(args);
   }
 
+  /**
+   * An evaluator with the defaults ({@code nix} from {@code PATH}, flakes enabled), as {@link
+   * #create()}; public for {@link java.util.ServiceLoader} discovery of the {@link Evaluator} SPI.
+   */
+  public NixEvaluator() {
+    this(new Builder());
+  }
+
   /** An evaluator with the defaults: {@code nix} from {@code PATH}, flakes enabled. */
   public static NixEvaluator create() {
     return builder().build();
@@ -216,10 +224,12 @@ public final class NixEvaluator implements Evaluator {
       throw new EvaluationException(
           "nix build printed something that is not JSON: " + e.getMessage(), cmd, e);
     }
-    // nix prints one result per installable, in order (identical installables once).
+    // nix prints one result per installable, in order (identical installables once); where the
+    // derivation is known, match on it rather than on the position.
     List<String> distinct = new ArrayList<>(new LinkedHashSet<>(installableOf.values()));
     Map<String, String> outOf = new LinkedHashMap<>();
-    for (int i = 0; i < results.size() && i < distinct.size(); i++) {
+    Map<String, String> outOfDrv = new LinkedHashMap<>();
+    for (int i = 0; i < results.size(); i++) {
       JsonNode r = results.get(i);
       String path = r.path("outputs").path("out").asText(null);
       if (path == null && r.has("path")) {
@@ -229,7 +239,18 @@ public final class NixEvaluator implements Evaluator {
         Iterator<JsonNode> any = r.path("outputs").elements();
         path = any.hasNext() ? any.next().asText() : null;
       }
-      outOf.put(distinct.get(i), path);
+      if (i < distinct.size()) {
+        outOf.put(distinct.get(i), path);
+      }
+      if (r.hasNonNull("drvPath")) {
+        outOfDrv.put(r.get("drvPath").asText(), path);
+      }
+    }
+    for (Map.Entry<String, String> e : drvOf.entrySet()) {
+      String path = outOfDrv.get(e.getValue());
+      if (path != null) {
+        outOf.put(installableOf.get(e.getKey()), path);
+      }
     }
     Map<String, String> built = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : installableOf.entrySet()) {

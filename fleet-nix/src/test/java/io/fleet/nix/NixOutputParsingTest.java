@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fleet.api.spi.BuildListener;
+import io.fleet.api.spi.Evaluator;
 import io.fleet.api.spi.StorePathInfo;
 import io.fleet.nix.internal.NixLog;
 import java.util.ArrayList;
@@ -83,6 +84,12 @@ class NixOutputParsingTest {
                 + "       last 1 log lines:\n"
                 + "       > line one\n"
                 + "plain text line");
+  }
+
+  @Test
+  void nixEvaluatorIsDiscoverableAsTheEvaluatorService() {
+    assertThat(java.util.ServiceLoader.load(Evaluator.class, Evaluator.class.getClassLoader()))
+        .anySatisfy(e -> assertThat(e).isInstanceOf(NixEvaluator.class));
   }
 
   @Test

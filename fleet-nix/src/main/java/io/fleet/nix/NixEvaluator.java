@@ -59,6 +59,8 @@ public final class NixEvaluator implements Evaluator {
   private static final Pattern CONFIGURATION = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]*");
   private static final Pattern HOST_CONTEXT =
       Pattern.compile("while evaluating fleet host \"([^\"]+)\"");
+  private static final Pattern SECRET_CONTEXT =
+      Pattern.compile("while evaluating fleet shared secret \"([^\"]+)\"");
   private static final Pattern SYSTEM_DRV_NAME =
       Pattern.compile(
           "/[0-9a-z]{32}-(?:nixos|fleet)-system-([A-Za-z0-9_-]+?)(?:-[0-9][^/'\"]*)?\\.drv");
@@ -132,13 +134,18 @@ public final class NixEvaluator implements Evaluator {
     if (out.exitCode() != 0) {
       String text = log.text();
       String host = innermostHost(text);
+      Matcher secret = SECRET_CONTEXT.matcher(text);
+      String where =
+          host != null
+              ? " in host " + Names.quote(host)
+              : secret.find() ? " in shared secret " + Names.quote(secret.group(1)) : "";
       throw failure(
           "evaluating fleet configuration "
               + Names.quote(configuration)
               + " of "
               + flakeRef
               + " failed"
-              + (host == null ? "" : " in host " + Names.quote(host)),
+              + where,
           cmd,
           out.exitCode(),
           text,

@@ -62,6 +62,38 @@ class NixEvaluatorErrorsTest {
   }
 
   @Test
+  void conflictingDefinitionsNameTheHostTheOptionAndTheFiles() {
+    try (NixEvaluator nix = NixTestSupport.offline().build()) {
+      assertThatThrownBy(() -> nix.evaluate(flake, "conflict"))
+          .isInstanceOfSatisfying(
+              EvaluationException.class,
+              e -> {
+                assertThat(e.host()).contains("a");
+                assertThat(e.getMessage())
+                    .contains("conflicting definitions of hosts.a.system")
+                    .contains("\"x86_64-linux\"")
+                    .contains("\"aarch64-linux\"");
+              });
+    }
+  }
+
+  @Test
+  void anUnknownGeneratorNamesTheSharedSecret() {
+    try (NixEvaluator nix = NixTestSupport.offline().build()) {
+      assertThatThrownBy(() -> nix.evaluate(flake, "unknownGenerator"))
+          .isInstanceOfSatisfying(
+              EvaluationException.class,
+              e -> {
+                assertThat(e.host()).isEmpty();
+                assertThat(e.getMessage())
+                    .contains("in shared secret 'token'")
+                    .contains("mkNope")
+                    .contains("secretGenerators");
+              });
+    }
+  }
+
+  @Test
   void aConfigurationNotMadeByTheFleetLibraryIsReported() {
     try (NixEvaluator nix = NixTestSupport.offline().build()) {
       assertThatThrownBy(() -> nix.evaluate(flake, "notAFleet"))

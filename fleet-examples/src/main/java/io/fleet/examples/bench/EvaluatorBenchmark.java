@@ -18,15 +18,15 @@ import java.util.UUID;
  * build} for all systems) and once the naive way (one {@code nix eval} and one {@code nix build}
  * per host), and prints the times and their ratio.
  *
- * <p>Both sides get the same nix options (offline, {@code max-jobs auto}); only the batched side
- * can use parallel jobs, since the naive side builds one system per process.
+ * <p>Both sides get the same nix options (offline, {@code max-jobs} from the second argument); only
+ * the batched side can use parallel jobs, since the naive side builds one system per process.
  *
  * <p>Run: {@code mvn -q -pl fleet-examples -am compile exec:java
- * -Dexec.mainClass=io.fleet.examples.bench.EvaluatorBenchmark -Dexec.args=100}. Needs {@code nix}
- * on PATH; builds with {@code builtins.derivation} and {@code /bin/sh}, offline.
+ * -Dexec.mainClass=io.fleet.examples.bench.EvaluatorBenchmark -Dexec.args="100 auto"}. Needs {@code
+ * nix} on PATH; builds with {@code builtins.derivation} and {@code /bin/sh}, offline.
  */
 public final class EvaluatorBenchmark {
-  private static final List<String> OPTIONS =
+  private static final List<String> BASE_OPTIONS =
       List.of(
           "--extra-experimental-features",
           "nix-command flakes",
@@ -41,16 +41,16 @@ public final class EvaluatorBenchmark {
           "false",
           "--option",
           "build-users-group",
-          "",
-          "--option",
-          "max-jobs",
-          "auto");
+          "");
+
+  private static String maxJobs = "auto";
 
   private EvaluatorBenchmark() {}
 
-  /** Entry point; the optional argument is the number of hosts. */
+  /** Entry point; optional arguments: the number of hosts (100), nix's max-jobs (auto). */
   public static void main(String[] args) throws Exception {
     int hosts = args.length > 0 ? Integer.parseInt(args[0]) : 100;
+    maxJobs = args.length > 1 ? args[1] : "auto";
     Path dir = Files.createTempDirectory("fleet-evaluator-bench");
     Path fleetFlake = NixEvaluator.writeFleetFlake(dir.resolve("fleet-nix"));
 
@@ -67,7 +67,8 @@ public final class EvaluatorBenchmark {
     long naiveEval = runNaive(naiveFlake, hosts);
     long naive = System.nanoTime() - t0;
 
-    System.out.printf("hosts: %d (each with a fresh system to build)%n", hosts);
+    System.out.printf(
+        "hosts: %d (each with a fresh system to build), max-jobs %s%n", hosts, maxJobs);
     System.out.printf(
         "batched NixEvaluator: %7.2f s  (evaluate %.2f s in 1 nix process, build %.2f s in 1)%n",
         batched / 1e9, phases[0] / 1e9, phases[1] / 1e9);
@@ -86,7 +87,7 @@ public final class EvaluatorBenchmark {
             .option("flake-registry", "")
             .option("sandbox", "false")
             .option("build-users-group", "")
-            .option("max-jobs", "auto")
+            .option("max-jobs", maxJobs)
             .build()) {
       long t0 = System.nanoTime();
       Fleet fleet = nix.evaluate(flake, "default");
@@ -133,7 +134,8 @@ public final class EvaluatorBenchmark {
     List<String> cmd = new ArrayList<>();
     cmd.add("nix");
     cmd.add(subcommand);
-    cmd.addAll(OPTIONS);
+    cmd.addAll(BASE_OPTIONS);
+    cmd.addAll(List.of("--option", "max-jobs", maxJobs));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     p.getOutputStream().close();

@@ -203,6 +203,33 @@ public final class NixEvaluator implements Evaluator {
     if (installableOf.isEmpty()) {
       return Map.of();
     }
+    try {
+      return buildOnce(installableOf, drvOf, listener);
+    } catch (EvaluationException e) {
+      // A derivation written by evaluate() may have been garbage-collected since: build those
+      // hosts from their flake attribute instead (which writes the derivation again).
+      List<String> collected = new ArrayList<>();
+      for (Map.Entry<String, String> d : drvOf.entrySet()) {
+        if (e.stderr().contains(d.getValue() + "' is not a valid")
+            || e.stderr().contains(d.getValue() + "' is not valid")) {
+          collected.add(d.getKey());
+        }
+      }
+      if (collected.isEmpty()) {
+        throw e;
+      }
+      for (String name : collected) {
+        String attribute = fleet.host(name).systemAttribute().orElseThrow();
+        known.remove(attribute);
+        installableOf.put(name, attribute);
+        drvOf.remove(name);
+      }
+      return buildOnce(installableOf, drvOf, listener);
+    }
+  }
+
+  private Map<String, String> buildOnce(
+      Map<String, String> installableOf, Map<String, String> drvOf, BuildListener listener) {
     List<String> args = new ArrayList<>(List.of("build", "--json", "--no-link"));
     args.addAll(List.of("--log-format", "internal-json"));
     args.addAll(new LinkedHashSet<>(installableOf.values()));

@@ -90,6 +90,39 @@ class NixModulesTest {
   }
 
   @Test
+  void theRollbackModuleInstallsTheBootTimeWatchdog() throws Exception {
+    NixTestSupport.requireNix();
+    Path fleet = NixEvaluator.writeFleetFlake(tmp.resolve("fleet"));
+    Result r =
+        run(
+            List.of(
+                "nix-instantiate",
+                "--read-write-mode",
+                "--eval",
+                "--strict",
+                "--json",
+                "--argstr",
+                "fleetDir",
+                fleet.toString(),
+                Path.of("src/test/resources/nix/rollback-module.nix").toAbsolutePath().toString()),
+            null);
+    assertThat(r.exit).as(r.err).isZero();
+    JsonNode out = new ObjectMapper().readTree(r.out);
+    JsonNode timer = out.path("timers").path("fleet-rollback-boot");
+    assertThat(timer.path("wantedBy").toString()).isEqualTo("[\"timers.target\"]");
+    assertThat(timer.path("timerConfig").path("OnBootSec").asText()).isEqualTo("600s");
+    assertThat(timer.path("unitConfig").path("ConditionPathExists").asText())
+        .isEqualTo("/var/lib/fleet/rollback-marker");
+    assertThat(out.path("service").path("restartIfChanged").asBoolean(true)).isFalse();
+    assertThat(out.path("tmpfiles").path("rules").toString())
+        .contains("d /var/lib/fleet 0700 root root -");
+    assertThat(out.path("execStart").asText())
+        .isEqualTo("#!/bin/sh\n" + Files.readString(Path.of("src/main/nix/nixos/rollback.sh")));
+    assertThat(out.path("execCondition").asText()).contains("/proc/uptime");
+    assertThat(out.path("defaultWindow").asInt()).isEqualTo(600);
+  }
+
+  @Test
   void theRollbackScriptIsTheProtocolsScript() throws Exception {
     Class<?> protocol;
     try {

@@ -14,6 +14,7 @@ let
     writeScript = name: text: builtins.toFile name text;
     coreutils = "/coreutils";
     gnused = "/gnused";
+    util-linux = "/util-linux";
   };
   module = import (fleetDir + "/src/main/nix/nixos/rollback-watchdog.nix");
   config = {

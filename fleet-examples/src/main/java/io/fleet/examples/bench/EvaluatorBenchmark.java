@@ -22,8 +22,8 @@ import java.util.UUID;
  * the batched side can use parallel jobs, since the naive side builds one system per process.
  *
  * <p>Run: {@code mvn -q -pl fleet-examples -am compile exec:java
- * -Dexec.mainClass=io.fleet.examples.bench.EvaluatorBenchmark -Dexec.args="100 auto"}. Needs {@code
- * nix} on PATH; builds with {@code builtins.derivation} and {@code /bin/sh}, offline.
+ * -Dexec.mainClass=io.fleet.examples.bench.EvaluatorBenchmark -Dexec.args="100 auto 3"}. Needs
+ * {@code nix} on PATH; builds with {@code builtins.derivation} and {@code /bin/sh}, offline.
  */
 public final class EvaluatorBenchmark {
   private static final List<String> BASE_OPTIONS =
@@ -47,37 +47,62 @@ public final class EvaluatorBenchmark {
 
   private EvaluatorBenchmark() {}
 
-  /** Entry point; optional arguments: the number of hosts (100), nix's max-jobs (auto). */
+  /**
+   * Entry point; optional arguments: the number of hosts (100), nix's max-jobs (auto), rounds (3).
+   */
   public static void main(String[] args) throws Exception {
     int hosts = args.length > 0 ? Integer.parseInt(args[0]) : 100;
     maxJobs = args.length > 1 ? args[1] : "auto";
     Path dir = Files.createTempDirectory("fleet-evaluator-bench");
     Path fleetFlake = NixEvaluator.writeFleetFlake(dir.resolve("fleet-nix"));
 
+    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
     // Warm-up: nix's store database, the fleet-nix input, the JVM.
     runBatched(flake(dir, fleetFlake, "warmup", 3), 3);
 
-    String batchedFlake = flake(dir, fleetFlake, "batched", hosts);
-    long t0 = System.nanoTime();
-    long[] phases = runBatched(batchedFlake, hosts);
-    long batched = System.nanoTime() - t0;
+    // Rounds alternate between the two sides (the machine's load drifts); medians are reported.
+    List<long[]> batchedRuns = new ArrayList<>();
+    List<long[]> naiveRuns = new ArrayList<>();
+    for (int round = 0; round < rounds; round++) {
+      String batchedFlake = flake(dir, fleetFlake, "batched-" + round, hosts);
+      long t0 = System.nanoTime();
+      long[] phases = runBatched(batchedFlake, hosts);
+      batchedRuns.add(new long[] {System.nanoTime() - t0, phases[0]});
 
-    String naiveFlake = flake(dir, fleetFlake, "naive", hosts);
-    t0 = System.nanoTime();
-    long naiveEval = runNaive(naiveFlake, hosts);
-    long naive = System.nanoTime() - t0;
+      String naiveFlake = flake(dir, fleetFlake, "naive-" + round, hosts);
+      t0 = System.nanoTime();
+      long naiveEval = runNaive(naiveFlake, hosts);
+      naiveRuns.add(new long[] {System.nanoTime() - t0, naiveEval});
+      System.out.printf(
+          "round %d: batched %.2f s (evaluate %.2f s), one nix per host %.2f s (evaluate %.2f s)%n",
+          round + 1,
+          batchedRuns.get(round)[0] / 1e9,
+          batchedRuns.get(round)[1] / 1e9,
+          naiveRuns.get(round)[0] / 1e9,
+          naiveRuns.get(round)[1] / 1e9);
+    }
+    long batched = median(batchedRuns, 0);
+    long batchedEval = median(batchedRuns, 1);
+    long naive = median(naiveRuns, 0);
+    long naiveEval = median(naiveRuns, 1);
 
     System.out.printf(
-        "hosts: %d (each with a fresh system to build), max-jobs %s%n", hosts, maxJobs);
+        "hosts: %d (each with a fresh system to build), max-jobs %s, median of %d rounds%n",
+        hosts, maxJobs, rounds);
     System.out.printf(
-        "batched NixEvaluator: %7.2f s  (evaluate %.2f s in 1 nix process, build %.2f s in 1)%n",
-        batched / 1e9, phases[0] / 1e9, phases[1] / 1e9);
+        "batched NixEvaluator: %7.2f s  (evaluate %.2f s in 1 nix process, build in 1 more)%n",
+        batched / 1e9, batchedEval / 1e9);
     System.out.printf(
-        "one nix per host:     %7.2f s  (evaluate %.2f s in %d processes, build %.2f s in %d)%n",
-        naive / 1e9, naiveEval / 1e9, hosts, (naive - naiveEval) / 1e9, hosts);
+        "one nix per host:     %7.2f s  (evaluate %.2f s in %d processes, build in %d more)%n",
+        naive / 1e9, naiveEval / 1e9, hosts, hosts);
     System.out.printf(
         "speed-up: %.1fx overall, %.1fx for evaluation%n",
-        (double) naive / batched, (double) naiveEval / phases[0]);
+        (double) naive / batched, (double) naiveEval / batchedEval);
+  }
+
+  private static long median(List<long[]> runs, int index) {
+    long[] values = runs.stream().mapToLong(r -> r[index]).sorted().toArray();
+    return values[values.length / 2];
   }
 
   private static long[] runBatched(String flake, int hosts) {

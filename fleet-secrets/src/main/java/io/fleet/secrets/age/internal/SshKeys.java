@@ -16,7 +16,7 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
  * key is converted to its X25519 (Montgomery) form and the shared secret is tweaked with a value
  * derived from the SSH public key, as the age specification's SSH recipients do.
  */
-public final class SshKeys {
+final class SshKeys {
   private static final String TYPE = "ssh-ed25519";
   private static final BigInteger P =
       BigInteger.ONE.shiftLeft(255).subtract(BigInteger.valueOf(19));

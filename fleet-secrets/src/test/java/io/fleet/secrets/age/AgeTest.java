@@ -92,6 +92,15 @@ class AgeTest {
         .isInstanceOf(AgeException.class)
         .hasMessageContaining("public key");
     assertThatThrownBy(() -> Age.decrypt(null, List.of(secret))).isInstanceOf(AgeException.class);
+    byte[] file = Age.encrypt(new byte[1], List.of(Age.recipientOf(secret)));
+    assertThatThrownBy(() -> Age.decrypt(file, null)).isInstanceOf(AgeException.class);
+    assertThatThrownBy(() -> Age.decrypt(file, java.util.Arrays.asList((String) null)))
+        .isInstanceOf(AgeException.class);
+    assertThatThrownBy(() -> Age.encrypt(new byte[1], java.util.Arrays.asList((String) null)))
+        .isInstanceOf(AgeException.class);
+    assertThatThrownBy(() -> Age.recipientOf(null)).isInstanceOf(AgeException.class);
+    assertThatThrownBy(() -> Age.armor(null)).isInstanceOf(AgeException.class);
+    assertThatThrownBy(() -> Age.dearmor(null)).isInstanceOf(AgeException.class);
     assertThatThrownBy(() -> Age.encrypt(null, List.of(Age.recipientOf(secret))))
         .isInstanceOf(AgeException.class);
   }

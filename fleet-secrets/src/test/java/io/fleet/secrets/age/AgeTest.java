@@ -54,6 +54,21 @@ class AgeTest {
   }
 
   @Test
+  void aPassphraseRoundTripsAndAWrongOneIsNoMatch() {
+    byte[] plain = "by passphrase".getBytes(StandardCharsets.UTF_8);
+    byte[] file = Age.encryptWithPassphrase(plain, "correct horse");
+    assertThat(new String(file, StandardCharsets.ISO_8859_1)).contains("\n-> scrypt ");
+    assertThat(Age.decryptWithPassphrase(file, "correct horse")).isEqualTo(plain);
+    assertThatThrownBy(() -> Age.decryptWithPassphrase(file, "wrong"))
+        .isInstanceOfSatisfying(
+            AgeException.class, e -> assertThat(e.kind()).isEqualTo(AgeException.Kind.NO_MATCH));
+    assertThatThrownBy(() -> Age.decrypt(file, List.of(Age.generateIdentity())))
+        .isInstanceOfSatisfying(
+            AgeException.class, e -> assertThat(e.kind()).isEqualTo(AgeException.Kind.NO_MATCH))
+        .hasMessageContaining("passphrase");
+  }
+
+  @Test
   void anIdentityFileWithCommentsAndSeveralKeysIsAccepted() {
     String a = Age.generateIdentity();
     String b = Age.generateIdentity();

@@ -56,6 +56,7 @@ public abstract class DeploymentReport {
   }
 
   /** Whether every host ended as planned. */
+  @com.fasterxml.jackson.annotation.JsonIgnore
   public boolean isSuccess() {
     return !cancelled() && hosts().stream().allMatch(h -> h.outcome().isSuccess());
   }

@@ -44,13 +44,19 @@ public final class DeployBenchmark {
     int parallelism = args.length > 2 ? Integer.parseInt(args[2]) : 100;
     int planHosts = args.length > 3 ? Integer.parseInt(args[3]) : 10_000;
 
-    System.out.println("== warm-up (2 x 200 hosts)");
-    deploy(200, latencyMs, parallelism);
-    deploy(200, latencyMs, parallelism);
+    System.out.println("== warm-up (3 x 300 hosts)");
+    for (int i = 0; i < 3; i++) {
+      deploy(300, latencyMs, parallelism);
+    }
     System.out.printf(
         "== deploy: %d hosts, %d ms latency per command, parallelism %d%n",
         hosts, latencyMs, parallelism);
     deploy(hosts, latencyMs, parallelism);
+
+    System.out.printf(
+        "== baseline: the same sleeps without the deployer (%d threads, %d x 5 sleeps of %d ms)%n",
+        parallelism, hosts / parallelism, latencyMs);
+    baseline(hosts, latencyMs, parallelism);
 
     System.out.printf("== plan: %d hosts%n", planHosts);
     plan(planHosts);
@@ -64,6 +70,7 @@ public final class DeployBenchmark {
           Deployer.builder().transport(fake.transport()).evaluator(fake.evaluator()).build();
       DeploymentPlan plan =
           d.plan(fleet).action(DeployAction.SWITCH).parallelism(parallelism).build();
+      System.gc(); // the fake hosts' key generation leaves garbage; collect it before timing
       long cpu0 = processCpuNanos();
       long t0 = System.nanoTime();
       DeploymentReport report = d.execute(plan);
@@ -103,6 +110,38 @@ public final class DeployBenchmark {
         throw new IllegalStateException("unexpected first command " + first);
       }
     }
+  }
+
+  /** What the machine gives for the ideal schedule alone: the floor the deployer is held to. */
+  private static void baseline(int hosts, int latencyMs, int parallelism) {
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(parallelism);
+    List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < hosts; i++) {
+      fs.add(
+          pool.submit(
+              () -> {
+                for (int k = 0; k < 5; k++) {
+                  try {
+                    Thread.sleep(latencyMs);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                }
+              }));
+    }
+    for (java.util.concurrent.Future<?> f : fs) {
+      try {
+        f.get();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    double wall = (System.nanoTime() - t0) / 1e9;
+    pool.shutdown();
+    double ideal = 5.0 * latencyMs / 1000.0 * hosts / parallelism;
+    System.out.printf("   ideal %.3f s, wall %.3f s, ratio %.3f%n", ideal, wall, wall / ideal);
   }
 
   private static long processCpuNanos() {

@@ -178,4 +178,39 @@ class FleetPolicyTest {
       assertThat(h).hasNoRollbackMarker();
     }
   }
+
+  @Test
+  void aHostThatOutlivesItsTimeoutIsRolledBackAndTheOthersAreNotHeldUp() {
+    fake.host("web-2")
+        .onCommand(
+            (h, c) -> {
+              if (c.argv().get(0).equals("slow-check")) {
+                fake.clock().advance(java.time.Duration.ofMinutes(3));
+                return java.util.Optional.of(io.fleet.api.spi.CommandResult.of(0, "", ""));
+              }
+              return java.util.Optional.empty();
+            });
+    fake.host("web-1")
+        .onCommand(
+            (h, c) ->
+                c.argv().get(0).equals("slow-check")
+                    ? java.util.Optional.of(io.fleet.api.spi.CommandResult.of(0, "", ""))
+                    : java.util.Optional.empty());
+    Deployer d = deployer(DeploymentListener.NONE);
+    DeploymentReport r =
+        d.execute(
+            d.plan(fake.fleet())
+                .select("web-1", "web-2")
+                .parallelism(1)
+                .keepGoing(true)
+                .hostTimeout(java.time.Duration.ofMinutes(2))
+                .healthCheck(io.fleet.api.deploy.HealthCheck.command("slow-check"))
+                .build());
+    assertThat(r)
+        .hasOutcome("web-1", HostOutcome.CONFIRMED)
+        .hasOutcome("web-2", HostOutcome.ROLLED_BACK)
+        .failedAt("web-2", DeployStep.CHECK)
+        .hasErrorContaining("web-2", "host timeout");
+    assertBack("web-2");
+  }
 }

@@ -231,8 +231,7 @@ class DeployerTest {
           d.execute(
               d.plan(fake.fleet())
                   .select("web-1")
-                  .healthCheck(
-                      HealthCheck.builder().url(java.net.URI.create(url)).attempts(2).build())
+                  .healthCheck(HealthCheck.builder().url(url).attempts(2).build())
                   .build());
       assertThat(ok).isSuccessful();
       assertThat(hits.get()).isEqualTo(2);

@@ -121,6 +121,14 @@ public final class NixValueWriter {
       writeString((Str) v, hint, indent, mode);
     } else if (v instanceof NixValue.Int) {
       long n = ((NixValue.Int) v).value();
+      if (n == Long.MIN_VALUE) {
+        throw new FleetConfigException(
+            "the integer "
+                + n
+                + " cannot be written in fleet.nix: Nix reads integer literals up to "
+                + Long.MAX_VALUE
+                + " only, and its negation");
+      }
       if (n < 0 && inList) {
         out.append('(').append(n).append(')');
       } else {

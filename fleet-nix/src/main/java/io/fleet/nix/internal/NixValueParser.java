@@ -606,7 +606,7 @@ public final class NixValueParser {
 
   private FleetConfigException unterminated(int start) {
     return error(
-        pos,
+        len,
         "unexpected end of the text inside the string that starts at "
             + where(start)
             + ": it is not closed");

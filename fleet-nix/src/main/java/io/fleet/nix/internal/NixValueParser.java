@@ -647,7 +647,6 @@ public final class NixValueParser {
       pos = p + 1;
     }
     List<Piece> pieces = new ArrayList<>();
-    StringBuilder run = new StringBuilder();
     while (true) {
       if (pos >= len) {
         throw unterminated(start);
@@ -686,7 +685,7 @@ public final class NixValueParser {
         pieces.add(new Piece("$", false));
         pos++;
       } else {
-        run.setLength(0);
+        int runStart = pos;
         while (pos < len) {
           char d = text.charAt(pos);
           if (d == '$' || d == '\'') {
@@ -697,17 +696,15 @@ public final class NixValueParser {
             if (d == '$' ? (e == '{' || e == '\'') : (e == '\'' || e == '$')) {
               break;
             }
-            run.append(d).append(e);
             pos += 2;
           } else {
             if (d == 0) {
               throw error(pos, "found a NUL character in a string; Nix strings cannot hold NUL");
             }
-            run.append(d);
             pos++;
           }
         }
-        pieces.add(new Piece(run.toString(), true));
+        pieces.add(new Piece(text.substring(runStart, pos), true));
       }
     }
     return new Str(start, stripIndentation(pieces), StringStyle.INDENTED);
@@ -727,9 +724,10 @@ public final class NixValueParser {
         continue;
       }
       String s = piece.text;
-      for (int j = 0; j < s.length(); j++) {
-        char c = s.charAt(j);
+      int j = 0;
+      while (j < s.length()) {
         if (atStart) {
+          char c = s.charAt(j++);
           if (c == ' ') {
             curIndent++;
           } else if (c == '\n') {
@@ -738,7 +736,12 @@ public final class NixValueParser {
             atStart = false;
             minIndent = Math.min(minIndent, curIndent);
           }
-        } else if (c == '\n') {
+        } else {
+          int nl = s.indexOf('\n', j);
+          if (nl < 0) {
+            break;
+          }
+          j = nl + 1;
           atStart = true;
           curIndent = 0;
         }
@@ -750,7 +753,8 @@ public final class NixValueParser {
     for (int i = 0; i < pieces.size(); i++) {
       String s = pieces.get(i).text;
       int pieceStart = out.length();
-      for (int j = 0; j < s.length(); j++) {
+      int j = 0;
+      while (j < s.length()) {
         char c = s.charAt(j);
         if (atStart) {
           if (c == ' ') {
@@ -765,9 +769,14 @@ public final class NixValueParser {
             curDropped = 0;
             out.append(c);
           }
+          j++;
         } else {
-          out.append(c);
-          if (c == '\n') {
+          // The rest of the line is copied as it is.
+          int nl = s.indexOf('\n', j);
+          int end = nl < 0 ? s.length() : nl + 1;
+          out.append(s, j, end);
+          j = end;
+          if (nl >= 0) {
             atStart = true;
           }
         }
@@ -777,8 +786,8 @@ public final class NixValueParser {
         int nl = out.lastIndexOf("\n");
         if (nl >= pieceStart) {
           boolean spaces = true;
-          for (int j = nl + 1; j < out.length(); j++) {
-            if (out.charAt(j) != ' ') {
+          for (int k = nl + 1; k < out.length(); k++) {
+            if (out.charAt(k) != ' ') {
               spaces = false;
               break;
             }

@@ -387,12 +387,22 @@ public final class NixValueWriter {
     out.append("''\n");
     int n = v.length();
     boolean lineStart = true;
-    for (int i = 0; i < n; i++) {
+    int i = 0;
+    while (i < n) {
       char c = v.charAt(i);
       if (lineStart && c != '\n') {
         spaces(indent + 2);
       }
       lineStart = false;
+      int plain = i;
+      while (plain < n && !special(v.charAt(plain))) {
+        plain++;
+      }
+      if (plain > i) {
+        out.append(v, i, plain);
+        i = plain;
+        continue;
+      }
       char next = i + 1 < n ? v.charAt(i + 1) : 0;
       switch (c) {
         case '\n':
@@ -415,17 +425,20 @@ public final class NixValueWriter {
         case '$':
           out.append(next == '{' && i + 1 < n ? "''$" : "$");
           break;
-        case '\r':
+        default: // '\r'
           out.append("''\\r");
           break;
-        default:
-          out.append(c);
       }
+      i++;
     }
     if (lineStart) {
       spaces(indent);
     }
     out.append("''");
+  }
+
+  private static boolean special(char c) {
+    return c == '\n' || c == '\'' || c == '$' || c == '\r';
   }
 
   private void name(String key) {

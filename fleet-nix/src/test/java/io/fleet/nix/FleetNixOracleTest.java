@@ -65,6 +65,62 @@ class FleetNixOracleTest {
     assertSameAsNix(f, text);
   }
 
+  /**
+   * A save after a load keeps the previous file's layout where it can (inline sets, the unformatted
+   * layout of empty.fleet.nix, shorthand paths): whatever the previous layout, the result reads
+   * back as the saved data, in our reader and in Nix.
+   */
+  @Property(tries = 30)
+  void savesOverAnyPreviousLayoutEvaluateToWhatWeWrote(
+      @ForAll("previous") String previous,
+      @ForAll("fleetData") FleetData random,
+      @ForAll boolean mergeWithPrevious)
+      throws IOException {
+    // Either unrelated data, or the previous data with random additions and changes, so that the
+    // previous layout applies to much of what is saved.
+    FleetData data = random;
+    if (mergeWithPrevious) {
+      FleetData old = FleetNixFile.parse(previous);
+      data = old;
+      for (var h : random.hosts().entrySet()) {
+        data = data.withHostKey(h.getKey(), h.getValue().encryptionKey().orElse(""));
+      }
+      for (var s : random.sharedSecrets().entrySet()) {
+        data = data.withSharedSecret(s.getKey(), s.getValue());
+      }
+      for (var h : random.hostSecrets().entrySet()) {
+        for (var s : h.getValue().entrySet()) {
+          data = data.withHostSecret(h.getKey(), s.getKey(), s.getValue());
+        }
+      }
+      for (String host : old.hosts().keySet()) {
+        data = data.withHostKey(host, host + " " + random.gcRootPrefix().orElse("$''\n"));
+      }
+    }
+    Path f = dir.resolve("layout.nix");
+    Files.writeString(f, previous, StandardCharsets.UTF_8);
+    FleetNixFile store = FleetNixFile.at(f);
+    store.load();
+    store.save(data);
+    String text = Files.readString(f, StandardCharsets.UTF_8);
+    assertThat(FleetNixFile.parse(text)).isEqualTo(data);
+    store.save(data);
+    assertThat(Files.readString(f, StandardCharsets.UTF_8)).isEqualTo(text);
+    assertSameAsNix(f, text);
+  }
+
+  @Provide
+  Arbitrary<String> previous() throws IOException {
+    List<String> files = new java.util.ArrayList<>();
+    try (Stream<Path> s = Files.list(ExternalTools.testData("fleet-nix"))) {
+      for (Path p : s.filter(p -> p.toString().endsWith(".fleet.nix")).sorted().toList()) {
+        files.add(Files.readString(p));
+      }
+    }
+    return Arbitraries.oneOf(
+        Arbitraries.of(files), FleetDataArbitraries.fleetData().map(FleetNixFile::format));
+  }
+
   @Provide
   Arbitrary<FleetData> fleetData() {
     return FleetDataArbitraries.fleetData();

@@ -73,6 +73,20 @@ class FleetNixStoreTest {
   }
 
   @Test
+  void aChangedValueKeepsItsLayout() throws IOException {
+    Path file = copyOf("shared-secrets.fleet.nix");
+    String before = Files.readString(file);
+    FleetNixFile store = FleetNixFile.at(file);
+    store.update(d -> d.withHostKey("beta", "ssh-ed25519 NEW root@beta"));
+    assertThat(Files.readString(file))
+        .isEqualTo(
+            before.replaceFirst(
+                "    beta = \\{ encryptionKey = \"[^\"]*\"; \\};\n",
+                "    beta = { encryptionKey = \"ssh-ed25519 NEW root@beta\"; };\n"));
+    assertThat(Files.readString(file)).isNotEqualTo(before);
+  }
+
+  @Test
   void managerKeysAndUnknownFieldsAreKept() throws IOException {
     String text =
         "{\n  version = \"0.1.0\";\n  managerKeys = [ { name = \"ops\"; key = \"age1xyz\"; } ];\n"

@@ -277,6 +277,17 @@ class SshDeploymentTest {
       Files.deleteIfExists(h3.path("/run/fleet-test/hang-activation"));
       h3.restartSshd();
     }
+    // The host can be deployed again after its watchdog fired.
+    DeploymentReport again =
+        deployer(ssh)
+            .execute(
+                deployer(ssh)
+                    .plan(fleet("v1"))
+                    .select("h3")
+                    .system("h3", systems.get("v1"))
+                    .build());
+    assertThat(again.isSuccess()).as(again.summary()).isTrue();
+    assertThat(h3.systemProfile()).contains(systems.get("v1"));
   }
 
   @Test

@@ -30,7 +30,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import net.schmizz.keepalive.KeepAlive;
 import net.schmizz.keepalive.KeepAliveProvider;
+import net.schmizz.keepalive.KeepAliveRunner;
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.common.DisconnectReason;
@@ -180,6 +182,15 @@ public final class SshTransport implements Transport {
     client.setTimeout(millis(connectTimeout));
     client.getTransport().setTimeoutMs(millis(connectTimeout));
     client.getConnection().setTimeoutMs(millis(connectTimeout));
+    // A host is declared lost once it has left idleTimeout / interval keepalives unanswered. sshj
+    // starts the keepalive thread on connect, and only if the interval is set by then.
+    KeepAlive keepAlive = client.getConnection().getKeepAlive();
+    int intervalSeconds = (int) Math.max(1, keepAliveInterval.toSeconds());
+    if (keepAlive instanceof KeepAliveRunner) {
+      ((KeepAliveRunner) keepAlive)
+          .setMaxAliveCount((int) Math.max(1, idleTimeout.toSeconds() / intervalSeconds));
+    }
+    keepAlive.setKeepAliveInterval(intervalSeconds);
     String phase = "connecting";
     try {
       if (via == null) {
@@ -190,15 +201,6 @@ public final class SshTransport implements Transport {
       }
       phase = "authenticating";
       client.authPublickey(target.user(), keys(client));
-      // Once in, a silent host is declared lost after the idle timeout; keepalives make a live
-      // but quiet host answer well within it.
-      if (client.getSocket() != null) {
-        client.getSocket().setSoTimeout(millis(idleTimeout));
-      }
-      client
-          .getConnection()
-          .getKeepAlive()
-          .setKeepAliveInterval((int) Math.max(1, keepAliveInterval.toSeconds()));
       return client;
     } catch (UserAuthException e) {
       close(client);
@@ -447,15 +449,19 @@ public final class SshTransport implements Transport {
     }
 
     /**
-     * How long an open connection may hear nothing from its host before it is declared lost;
-     * default 60 s. Keepalives (see {@link #keepAliveInterval}) keep a live host talking.
+     * How long an open connection may go without an answer from its host before it is declared
+     * lost; default 60 s. It is counted in unanswered keepalives (see {@link #keepAliveInterval}),
+     * so a live but quiet host keeps its connection however long it stays quiet.
      */
     public Builder idleTimeout(Duration timeout) {
       this.idleTimeout = positive(timeout, "idle timeout");
       return this;
     }
 
-    /** How often to send an SSH keepalive on an open connection; default 15 s. */
+    /**
+     * How often to send an SSH keepalive on an open connection; default 15 s. Whole seconds (at
+     * least one) are used.
+     */
     public Builder keepAliveInterval(Duration interval) {
       this.keepAliveInterval = positive(interval, "keepalive interval");
       return this;

@@ -479,6 +479,63 @@ class SshTransportTest {
     }
   }
 
+  @Test
+  void randomArgumentsArriveUnchanged() {
+    java.util.Random random = new java.util.Random(20261126);
+    String alphabet = " \t\n'\"\\$`;&|<>(){}[]*?~#!=%^,.:/-_+@aZ09éß✓\u0001\u007f";
+    List<String> args = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      StringBuilder sb = new StringBuilder();
+      int len = random.nextInt(12);
+      for (int j = 0; j < len; j++) {
+        sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      args.add(sb.toString());
+    }
+    List<String> argv = new ArrayList<>(List.of("printf", "%s\\0"));
+    argv.addAll(args);
+    try (SshTransport ssh = pinned().build();
+        Connection c = ssh.connect(alpha.host())) {
+      CommandResult r = c.run(Command.of(argv));
+      assertThat(r.exitCode()).as(r.stderrText()).isZero();
+      assertThat(splitNul(r.stdoutText())).containsExactlyElementsOf(args);
+    }
+  }
+
+  @Test
+  void keepalivesHoldAQuietConnectionAndASilentHostIsDeclaredLost() throws Exception {
+    try (SshdHost delta = SshdHost.start("delta");
+        SshTransport ssh =
+            SshTransport.builder()
+                .pinnedHostKeys(Map.of("delta", delta.hostKeyLine()))
+                .identityFile(SshdHost.clientKey())
+                .idleTimeout(Duration.ofSeconds(3))
+                .keepAliveInterval(Duration.ofSeconds(1))
+                .build()) {
+      Connection c = ssh.connect(delta.host());
+      Thread.sleep(4500);
+      assertThat(c.isOpen()).as("a quiet connection outlives the idle timeout").isTrue();
+      assertThat(c.run(Command.of("echo", "awake")).stdoutText()).isEqualTo("awake\n");
+      ExecutorService pool = Executors.newSingleThreadExecutor();
+      Future<CommandResult> running = pool.submit(() -> c.run(Command.of("sleep", "20")));
+      Thread.sleep(300);
+      delta.freeze();
+      try {
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> running.get(20, java.util.concurrent.TimeUnit.SECONDS))
+            .hasCauseInstanceOf(TransportException.class)
+            .satisfies(
+                e ->
+                    assertThat(((TransportException) e.getCause()).reason())
+                        .isEqualTo(Reason.CONNECTION_LOST));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+      } finally {
+        delta.thaw();
+        pool.shutdown();
+      }
+    }
+  }
+
   private static List<String> splitNul(String s) {
     List<String> parts = new ArrayList<>(Arrays.asList(s.split("\0", -1)));
     parts.remove(parts.size() - 1);

@@ -11,6 +11,7 @@ import io.fleet.api.data.FleetData;
 import io.fleet.api.spi.Command;
 import io.fleet.api.spi.CommandResult;
 import io.fleet.api.spi.Connection;
+import io.fleet.testkit.ExternalTools;
 import io.fleet.transport.SshTransport;
 import io.fleet.transport.internal.HostKeyCheck;
 import java.io.IOException;
@@ -533,6 +534,68 @@ class SshTransportTest {
         delta.thaw();
         pool.shutdown();
       }
+    }
+  }
+
+  @Test
+  void authenticatesWithTheKeysOfAnSshAgent() throws Exception {
+    ExternalTools.require("ssh-agent");
+    Path ed = SshdHost.generateKey(tmp.resolve("agent_ed25519"), "agent-ed25519");
+    Path rsa = tmp.resolve("agent_rsa");
+    Process keygen =
+        new ProcessBuilder(
+                "ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", rsa.toString())
+            .inheritIO()
+            .start();
+    assertThat(keygen.waitFor()).isZero();
+    Path socket = tmp.resolve("agent.sock");
+    Process agent =
+        new ProcessBuilder("ssh-agent", "-D", "-a", socket.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    try {
+      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      while (!Files.exists(socket) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      SshTransport.Builder viaAgent =
+          SshTransport.builder()
+              .pinnedHostKeys(Map.of("beta", beta.hostKeyLine()))
+              .knownHosts(tmp.resolve("none"))
+              .sshAgent(socket);
+      // An agent without the authorized key: a clear authentication error that names the agent.
+      try (SshTransport ssh = viaAgent.build()) {
+        assertThatThrownBy(() -> ssh.connect(beta.host()))
+            .isInstanceOfSatisfying(
+                TransportException.class,
+                e -> {
+                  assertThat(e.reason()).isEqualTo(Reason.AUTHENTICATION);
+                  assertThat(e.getMessage()).contains("ssh-agent at " + socket);
+                });
+      }
+      // Each key type alone: RSA (signed rsa-sha2-256 by the agent) and ed25519.
+      for (Path key : List.of(rsa, ed)) {
+        ProcessBuilder clear = new ProcessBuilder("ssh-add", "-q", "-D").inheritIO();
+        clear.environment().put("SSH_AUTH_SOCK", socket.toString());
+        assertThat(clear.start().waitFor()).isZero();
+        ProcessBuilder add = new ProcessBuilder("ssh-add", "-q", key.toString()).inheritIO();
+        add.environment().put("SSH_AUTH_SOCK", socket.toString());
+        assertThat(add.start().waitFor()).isZero();
+        beta.authorize(Files.readString(Path.of(key + ".pub")));
+        int before = beta.acceptedLogins();
+        try (SshTransport ssh = viaAgent.build();
+            Connection c = ssh.connect(beta.host())) {
+          assertThat(c.run(Command.of("echo", "via agent")).stdoutText()).isEqualTo("via agent\n");
+        }
+        assertThat(beta.acceptedLogins()).isEqualTo(before + 1);
+      }
+      assertThat(beta.sshdLog())
+          .containsPattern("Accepted publickey for root .* RSA SHA256:")
+          .containsPattern("Accepted publickey for root .* ED25519 SHA256:");
+    } finally {
+      agent.destroy();
+      agent.waitFor();
     }
   }
 

@@ -221,7 +221,9 @@ public final class Deployer {
               break;
             } catch (InterruptedException ie) {
               interrupted = true;
-              cancelled.set(true);
+              if (!cancelled.getAndSet(true)) {
+                events.cancelled();
+              }
             } catch (ExecutionException ee) {
               reports.put(
                   e.getKey(),
@@ -533,6 +535,7 @@ public final class Deployer {
       for (Host h : hosts) {
         String s = chosen.get(h.name());
         if (!DeploymentPlan.isStorePath(s)) {
+          // checked again (with every other problem) by the plan; fail before asking the evaluator
           throw new FleetConfigException(
               "host "
                   + Names.quote(h.name())

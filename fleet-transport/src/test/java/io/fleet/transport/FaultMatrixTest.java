@@ -162,6 +162,24 @@ class FaultMatrixTest {
             "host reboots during activation",
             (h, x) -> h.rebootDuring(Op.ACTIVATE),
             a -> a == DeployAction.TEST ? back : ok));
+    f.add(
+        new Fault(
+            DeployStep.ACTIVATE,
+            "activation fails, then the rollback's connection drops before it runs",
+            (h, x) -> h.failNextActivation().dropConnectionBefore(Op.ROLLBACK),
+            always(back)));
+    f.add(
+        new Fault(
+            DeployStep.ACTIVATE,
+            "activation fails, then the rollback's connection drops after it ran",
+            (h, x) -> h.failNextActivation().dropConnectionAfter(Op.ROLLBACK),
+            always(back)));
+    f.add(
+        new Fault(
+            DeployStep.ACTIVATE,
+            "activation fails, then the host becomes unreachable",
+            (h, x) -> h.failNextActivation().unreachableFrom(Op.ROLLBACK),
+            always(pending)));
     // check
     f.add(
         new Fault(

@@ -4,6 +4,7 @@ import io.fleet.api.DeployTarget;
 import io.fleet.api.Host;
 import io.fleet.api.spi.CommandResult;
 import io.fleet.testkit.ExternalTools;
+import io.fleet.transport.SshTransport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +18,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -36,11 +39,8 @@ import java.util.concurrent.TimeUnit;
  * #start} skips the calling test where they are missing (fails it under {@code CI=true}).
  *
  * <pre>{@code
- * try (SshdHost h = SshdHost.start("web-1")) {
- *   SshTransport ssh = SshTransport.builder()
- *       .pinnedHostKeys(Map.of("web-1", h.hostKeyLine()))
- *       .identityFile(SshdHost.clientKey())
- *       .build();
+ * try (SshdHost h = SshdHost.start("web-1");
+ *     SshTransport ssh = SshdHost.transport(h)) {   // h's key pinned, clientKey() as identity
  *   ssh.connect(h.host()).run(Command.of("nix-store", "--version"));
  *   Files.readString(h.path("/var/lib/fleet/rollback-marker"));   // the host's files, from outside
  * }
@@ -258,6 +258,23 @@ public final class SshdHost implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * An {@link SshTransport} for {@code hosts}: their host keys pinned (as the fleet data would),
+   * {@link #clientKey()} as the identity, no ssh-agent, a 5 s connect timeout.
+   */
+  public static SshTransport transport(SshdHost... hosts) {
+    Map<String, String> keys = new LinkedHashMap<>();
+    for (SshdHost h : hosts) {
+      keys.put(h.name(), h.hostKeyLine());
+    }
+    return SshTransport.builder()
+        .pinnedHostKeys(keys)
+        .identityFile(clientKey())
+        .noSshAgent()
+        .connectTimeout(Duration.ofSeconds(5))
+        .build();
   }
 
   /** The host's name. */

@@ -9,7 +9,6 @@ import io.fleet.transport.SshTransport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -28,11 +27,7 @@ class SystemdStandInTest {
   @BeforeAll
   static void start() {
     host = SshdHost.start("standin");
-    ssh =
-        SshTransport.builder()
-            .pinnedHostKeys(Map.of("standin", host.hostKeyLine()))
-            .identityFile(SshdHost.clientKey())
-            .build();
+    ssh = SshdHost.transport(host);
   }
 
   @AfterAll

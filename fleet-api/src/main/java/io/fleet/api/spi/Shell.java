@@ -1,5 +1,6 @@
 package io.fleet.api.spi;
 
+import io.fleet.api.FleetException;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -8,7 +9,9 @@ import java.util.regex.Pattern;
  * path or argument is ever interpreted by a remote shell.
  */
 public final class Shell {
-  private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
+  // No '=': "a=b" in command position would be an assignment. No '~', '#', '*', '?', '[':
+  // expansion.
+  private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_@%+:,./-]+");
 
   private Shell() {}
 
@@ -23,7 +26,12 @@ public final class Shell {
     return "'" + word.replace("'", "'\\''") + "'";
   }
 
-  /** The words quoted and joined by spaces. */
+  /**
+   * The words quoted and joined by spaces: POSIX {@code sh} splits the result back into exactly
+   * these words, with no expansion.
+   *
+   * @throws FleetException if a word is null or contains a NUL character
+   */
   public static String join(List<String> argv) {
     StringBuilder sb = new StringBuilder();
     for (String w : argv) {

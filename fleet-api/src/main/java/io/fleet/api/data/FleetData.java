@@ -173,7 +173,9 @@ public abstract class FleetData {
    * Builds a {@link FleetData}. Each {@code put…} of a key already present makes {@link #build()}
    * fail; use the {@code with…} methods of {@link FleetData} to replace entries.
    */
-  @JsonPOJOBuilder(withPrefix = "")
+  // Only the generated setters marked @JsonProperty and the any-setter are for Jackson: no
+  // generated method starts with "set", so the overloads (addX(T), addX(T...)) do not conflict.
+  @JsonPOJOBuilder(withPrefix = "set")
   public static class Builder extends ImmutableFleetData.Builder {
     /** Keeps a top-level field the library does not know in {@link FleetData#extraFields()}. */
     @JsonAnySetter

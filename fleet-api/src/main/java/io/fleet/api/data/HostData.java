@@ -50,7 +50,9 @@ public abstract class HostData {
   }
 
   /** Builds a {@link HostData}. */
-  @JsonPOJOBuilder(withPrefix = "")
+  // Only the generated setters marked @JsonProperty and the any-setter are for Jackson: no
+  // generated method starts with "set", so the overloads (addX(T), addX(T...)) do not conflict.
+  @JsonPOJOBuilder(withPrefix = "set")
   public static class Builder extends ImmutableHostData.Builder {
     /** Keeps a field of a host the library does not know in {@link HostData#extraFields()}. */
     @JsonAnySetter

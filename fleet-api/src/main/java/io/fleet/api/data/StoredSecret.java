@@ -76,7 +76,9 @@ public abstract class StoredSecret {
   }
 
   /** Builds a {@link StoredSecret}; {@code createdAt} is required. */
-  @JsonPOJOBuilder(withPrefix = "")
+  // Only the generated setters marked @JsonProperty and the any-setter are for Jackson: no
+  // generated method starts with "set", so the overloads (addX(T), addX(T...)) do not conflict.
+  @JsonPOJOBuilder(withPrefix = "set")
   public static class Builder extends ImmutableStoredSecret.Builder {
     /**
      * Keeps a field of a stored secret the library does not know in {@link

@@ -1,6 +1,7 @@
 package io.fleet.api.spi;
 
 import io.fleet.api.FleetException;
+import io.fleet.api.Names;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -18,8 +19,20 @@ public final class Shell {
   /**
    * Quotes one word: as is if it has only safe characters, else in single quotes, with each {@code
    * '} written as {@code '\''}. The empty string becomes {@code ''}.
+   *
+   * @throws FleetException if {@code word} is null or contains a NUL character, which no command
+   *     line can carry
    */
   public static String quote(String word) {
+    if (word == null) {
+      throw new FleetException("a command argument is null");
+    }
+    if (word.indexOf('\0') >= 0) {
+      throw new FleetException(
+          "command argument "
+              + Names.quote(word)
+              + " contains a NUL character, which no command line can carry; pass such data on stdin");
+    }
     if (!word.isEmpty() && SAFE.matcher(word).matches()) {
       return word;
     }

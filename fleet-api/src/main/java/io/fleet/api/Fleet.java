@@ -115,6 +115,10 @@ public abstract class Fleet {
    * @throws FleetConfigException if a plain host name matches no host
    */
   public List<Host> select(Collection<String> selectors, Collection<String> skips) {
+    if (selectors == null || skips == null) {
+      throw new FleetConfigException(
+          "host selectors or skips are null: pass an empty list to select every host");
+    }
     List<HostSelector> include =
         selectors.stream().map(HostSelector::parse).collect(Collectors.toList());
     List<HostSelector> exclude =

@@ -310,4 +310,34 @@ class FleetDslTest {
         .hasMessageContaining("has no host 'b'")
         .hasMessageContaining("[a]");
   }
+
+  @Test
+  void generatorsCheckTheirArguments() {
+    assertThatThrownBy(() -> Generators.password(0))
+        .isInstanceOf(FleetConfigException.class)
+        .hasMessage("password length is 0: use a positive number");
+    assertThatThrownBy(() -> Generators.password(8, ""))
+        .isInstanceOf(FleetConfigException.class)
+        .hasMessageContaining("alphabet is empty");
+    assertThatThrownBy(() -> Generators.randomBytes(-1)).isInstanceOf(FleetConfigException.class);
+    assertThatThrownBy(() -> Generators.x509Ca("ca", Duration.ZERO))
+        .isInstanceOf(FleetConfigException.class)
+        .hasMessageContaining("CA validity is PT0S");
+    assertThatThrownBy(() -> Generators.x509Ca(null, Duration.ofDays(1)))
+        .isInstanceOf(FleetConfigException.class);
+    assertThatThrownBy(() -> Generators.x509Leaf("ca", "cn", null, Duration.ofDays(1)))
+        .isInstanceOf(FleetConfigException.class);
+    assertThatThrownBy(() -> Generators.script(null)).isInstanceOf(FleetConfigException.class);
+    assertThat(Generators.password(12).number("length", 0)).isEqualTo(12);
+    assertThat(Generators.x509Leaf("ca", "cn", List.of("a"), Duration.ofDays(1)).text("ca"))
+        .contains("ca");
+  }
+
+  @Test
+  void selectRefusesNulls() {
+    Fleet fleet = Fleet.builder().host("a", h -> {}).build();
+    assertThatThrownBy(() -> fleet.select(null, List.of()))
+        .isInstanceOf(FleetConfigException.class)
+        .hasMessageContaining("pass an empty list");
+  }
 }

@@ -13,7 +13,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** The seed README's flake and secret examples, written with the DSL. */
@@ -166,16 +165,19 @@ class SeedFleetTest {
   @Test
   void demoPrintsTheValidatedFleetAsJson() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    Fleet shown = Demo.run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    PrintStream original = System.out;
+    System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    try {
+      Demo.main(new String[0]);
+    } finally {
+      System.setOut(original);
+    }
     String out = bytes.toString(StandardCharsets.UTF_8);
     assertThat(out)
         .startsWith(
-            "== fleet default: 9 hosts, 7 shared secrets, modules [wireguard(wg0), kubernetes(ab: a, b), kubernetes(cd: c, d)]");
-    String json = out.substring(out.indexOf("== as JSON\n") + "== as JSON\n".length());
-    assertThat(FleetJson.fromJson(json, Fleet.class)).isEqualTo(shown).isEqualTo(fleet);
-    String summary = out.substring(0, out.indexOf("== as JSON\n"));
-    assertThat(summary.lines().filter(l -> l.startsWith("   ")).collect(Collectors.toList()))
-        .hasSize(9)
-        .anySatisfy(l -> assertThat(l).startsWith("   controlplane-1 (x86_64-linux)"));
+            "== fleet default: 9 hosts, 7 shared secrets, modules [wireguard(wg0), kubernetes(ab: a, b), kubernetes(cd: c, d)]\n");
+    // The first JSON value printed is the fleet; whatever the demo prints after it is not read.
+    String json = out.substring(out.indexOf("\n{") + 1);
+    assertThat(FleetJson.fromJson(json, Fleet.class)).isEqualTo(fleet);
   }
 }

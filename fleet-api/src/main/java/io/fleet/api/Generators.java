@@ -47,11 +47,7 @@ public final class Generators {
     return password(32);
   }
 
-  /**
-   * A random password of {@code length} characters from letters and digits.
-   *
-   * @throws FleetConfigException if {@code length} is not positive
-   */
+  /** A random password of {@code length} characters from letters and digits. */
   public static GeneratorSpec password(int length) {
     return password(length, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
   }
@@ -59,27 +55,19 @@ public final class Generators {
   /**
    * A random password of {@code length} characters drawn from {@code alphabet}.
    *
-   * @throws FleetConfigException if {@code length} is not positive or the alphabet is empty
+   * @throws FleetConfigException if {@code alphabet} is null (the generator refuses a length or
+   *     alphabet that cannot make a strong password)
    */
   public static GeneratorSpec password(int length, String alphabet) {
-    positive(length, "password length");
-    if (alphabet == null || alphabet.isEmpty()) {
-      throw new FleetConfigException(
-          "password alphabet is empty: give the characters to draw from");
-    }
+    required(alphabet, "password alphabet");
     return spec(PASSWORD)
         .putParameters("length", JSON.numberNode(length))
         .putParameters("alphabet", JSON.textNode(alphabet))
         .build();
   }
 
-  /**
-   * {@code length} random bytes.
-   *
-   * @throws FleetConfigException if {@code length} is not positive
-   */
+  /** {@code length} random bytes (the generator refuses a length that is not positive). */
   public static GeneratorSpec randomBytes(int length) {
-    positive(length, "random bytes length");
     return spec(RANDOM_BYTES).putParameters("length", JSON.numberNode(length)).build();
   }
 
@@ -154,12 +142,6 @@ public final class Generators {
   private static void required(Object value, String what) {
     if (value == null) {
       throw new FleetConfigException(what + " is null; give one");
-    }
-  }
-
-  private static void positive(int value, String what) {
-    if (value <= 0) {
-      throw new FleetConfigException(what + " is " + value + ": use a positive number");
     }
   }
 

@@ -10,9 +10,8 @@ import java.util.regex.Pattern;
  * path or argument is ever interpreted by a remote shell.
  */
 public final class Shell {
-  // No '=': "a=b" in command position would be an assignment. No '~', '#', '*', '?', '[':
-  // expansion.
-  private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_@%+:,./-]+");
+  // No '~', '#', '*', '?', '[', '{': expansion. '=' is safe except in command position, see join.
+  private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
 
   private Shell() {}
 
@@ -41,7 +40,8 @@ public final class Shell {
 
   /**
    * The words quoted and joined by spaces: POSIX {@code sh} splits the result back into exactly
-   * these words, with no expansion.
+   * these words, with no expansion. A first word with {@code =} is quoted even where {@link #quote}
+   * would leave it bare, since {@code NAME=value} in command position is an assignment.
    *
    * @throws FleetException if a word is null or contains a NUL character
    */
@@ -49,9 +49,11 @@ public final class Shell {
     StringBuilder sb = new StringBuilder();
     for (String w : argv) {
       if (sb.length() > 0) {
-        sb.append(' ');
+        sb.append(' ').append(quote(w));
+      } else {
+        String q = quote(w);
+        sb.append(q.equals(w) && w.indexOf('=') >= 0 ? "'" + w + "'" : q);
       }
-      sb.append(quote(w));
     }
     return sb.toString();
   }

@@ -130,6 +130,8 @@ class ShellProperties {
                     "/nix/store/abc-x")))
         .isEqualTo("nix-env --profile /nix/var/nix/profiles/system --set /nix/store/abc-x");
     assertThat(Shell.quote("")).isEqualTo("''");
+    assertThat(Shell.join(List.of("env", "A=b", "B=", "cmd"))).isEqualTo("env A=b B= cmd");
+    assertThat(Shell.join(List.of("A=b", "B=c"))).isEqualTo("'A=b' B=c");
     assertThat(Shell.quote("it's")).isEqualTo("'it'\\''s'");
   }
 

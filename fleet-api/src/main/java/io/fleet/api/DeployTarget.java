@@ -53,14 +53,22 @@ public abstract class DeployTarget {
     return new Builder();
   }
 
-  /** {@code root@address:22}. */
+  /**
+   * {@code root@address:22}.
+   *
+   * @throws FleetConfigException if {@code address} is null
+   */
   public static DeployTarget of(String address) {
+    if (address == null) {
+      throw new FleetConfigException("deploy address is null: give a host name or IP address");
+    }
     return builder().address(address).build();
   }
 
   /**
    * Parses {@code [user@]address[:port]}; an IPv6 address goes in brackets ({@code
-   * root@[::1]:2222}).
+   * root@[::1]:2222}). The user defaults to {@code root} and the port to 22. The address is checked
+   * further by {@link Fleet#validate()}.
    *
    * @throws FleetConfigException if the text is not of that form
    */
@@ -85,7 +93,12 @@ public abstract class DeployTarget {
     }
     b.address(address);
     if (m.group(3) != null) {
-      b.port(Integer.parseInt(m.group(3)));
+      int port = Integer.parseInt(m.group(3));
+      if (port < 1 || port > 65535) {
+        throw new FleetConfigException(
+            "deploy target " + Names.quote(spec) + " has port " + port + ": use 1..65535");
+      }
+      b.port(port);
     }
     return b.build();
   }
@@ -93,13 +106,13 @@ public abstract class DeployTarget {
   /** Problems with this target, for {@link Fleet#validate()}; empty when it is fine. */
   java.util.List<String> problems(String host) {
     java.util.List<String> problems = new java.util.ArrayList<>();
-    if (!ADDRESS.matcher(address()).matches()) {
+    if (!ADDRESS.matcher(address()).matches() || address().startsWith("-")) {
       problems.add(
           "host "
               + Names.quote(host)
               + ": deploy address "
               + Names.quote(address())
-              + " is not a host name or IP address");
+              + " is not a host name or IP address: give a DNS name, IPv4 or IPv6 address");
     }
     if (!USER.matcher(user()).matches()) {
       problems.add(
@@ -107,10 +120,10 @@ public abstract class DeployTarget {
               + Names.quote(host)
               + ": deploy user "
               + Names.quote(user())
-              + " is not a valid user name");
+              + " is not a valid user name: use lower-case letters, digits, '_', '.' and '-'");
     }
     if (port() < 1 || port() > 65535) {
-      problems.add("host " + Names.quote(host) + ": deploy port " + port() + " is not 1..65535");
+      problems.add("host " + Names.quote(host) + ": deploy port " + port() + " is not in 1..65535");
     }
     jumpHost().ifPresent(j -> problems.addAll(j.problems(host)));
     return problems;

@@ -8,10 +8,12 @@ public class DeploymentException extends FleetException {
 
   private final String host;
 
+  /** A failure not tied to one host. */
   public DeploymentException(String message) {
     this(null, message, null);
   }
 
+  /** A failure on {@code host} (null if none), caused by {@code cause} (or null). */
   public DeploymentException(String host, String message, Throwable cause) {
     super(message, cause);
     this.host = host;

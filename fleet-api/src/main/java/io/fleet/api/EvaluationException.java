@@ -15,6 +15,14 @@ public class EvaluationException extends FleetException {
   private final String stderr;
   private final String host;
 
+  /**
+   * A command that ran and failed.
+   *
+   * @param command its argv
+   * @param exitCode its exit code
+   * @param stderr what it printed on standard error (null for none)
+   * @param host the host whose configuration failed, or null
+   */
   public EvaluationException(
       String message, List<String> command, int exitCode, String stderr, String host) {
     super(message);
@@ -24,6 +32,7 @@ public class EvaluationException extends FleetException {
     this.host = host;
   }
 
+  /** A command that could not be started or whose output could not be read. */
   public EvaluationException(String message, List<String> command, Throwable cause) {
     super(message, cause);
     this.command = List.copyOf(command);

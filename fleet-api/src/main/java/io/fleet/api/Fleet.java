@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
+import io.fleet.api.internal.JsonValues;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -46,6 +47,10 @@ import org.immutables.value.Value;
 public abstract class Fleet {
   private static final Pattern SYSTEM = Pattern.compile("[a-z0-9_]+-[a-z0-9_]+");
   private static final Pattern MODE = Pattern.compile("0?[0-7]{3}");
+  private static final Pattern STORE_PATH =
+      Pattern.compile("/nix/store/[0-9a-z]{32}-[A-Za-z0-9+._?=-]+(?:/[A-Za-z0-9+._?=-]+)*");
+  private static final Pattern ACCOUNT =
+      Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,31}\\$?|[0-9]{1,10}");
 
   Fleet() {}
 
@@ -110,6 +115,10 @@ public abstract class Fleet {
    * @throws FleetConfigException if a plain host name matches no host
    */
   public List<Host> select(Collection<String> selectors, Collection<String> skips) {
+    if (selectors == null || skips == null) {
+      throw new FleetConfigException(
+          "host selectors or skips are null: pass an empty list to select every host");
+    }
     List<HostSelector> include =
         selectors.stream().map(HostSelector::parse).collect(Collectors.toList());
     List<HostSelector> exclude =
@@ -142,8 +151,19 @@ public abstract class Fleet {
       problems.add(
           "fleet name " + Names.quote(name()) + " is invalid: use letters, digits, '-' and '_'");
     }
+    Map<String, String> lowerCase = new HashMap<>();
     for (Map.Entry<String, Host> e : hosts().entrySet()) {
       checkHost(e.getKey(), e.getValue(), problems);
+      String other =
+          lowerCase.putIfAbsent(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getKey());
+      if (other != null) {
+        problems.add(
+            "duplicate host names "
+                + Names.quote(other)
+                + " and "
+                + Names.quote(e.getKey())
+                + ": host names are compared without case (DNS, file names); rename one");
+      }
     }
     for (Map.Entry<String, SecretSpec> e : sharedSecrets().entrySet()) {
       checkSecret("shared secret", e.getKey(), e.getValue(), null, problems);
@@ -159,7 +179,7 @@ public abstract class Fleet {
                   + Names.quote(e.getKey())
                   + " names owner "
                   + Names.quote(owner)
-                  + ", which is not a host of the fleet");
+                  + ", which is not a host of the fleet: declare the host or remove the owner");
         }
       }
     }
@@ -194,7 +214,12 @@ public abstract class Fleet {
   private void checkHost(String key, Host host, List<String> problems) {
     String q = Names.quote(key);
     if (!key.equals(host.name())) {
-      problems.add("host " + q + " is stored under a different name " + Names.quote(host.name()));
+      problems.add(
+          "host "
+              + q
+              + " is stored under a different name "
+              + Names.quote(host.name())
+              + ": do not set the name inside host(name, spec); declare a host of that name instead");
     }
     if (!Names.isValidHostName(key)) {
       problems.add(
@@ -221,6 +246,18 @@ public abstract class Fleet {
       }
     }
     host.target().ifPresent(t -> problems.addAll(t.problems(key)));
+    host.systemPath()
+        .ifPresent(
+            p -> {
+              if (!STORE_PATH.matcher(p).matches()) {
+                problems.add(
+                    "host "
+                        + q
+                        + ": system path "
+                        + Names.quote(p)
+                        + " is not a Nix store path: give /nix/store/<hash>-<name>");
+              }
+            });
     for (Map.Entry<String, SecretSpec> e : host.secrets().entrySet()) {
       checkSecret("host " + q + " secret", e.getKey(), e.getValue(), key, problems);
       if (!e.getValue().owners().isEmpty() && !e.getValue().owners().equals(Set.of(key))) {
@@ -260,6 +297,20 @@ public abstract class Fleet {
       problems.add(
           q + ": file mode " + Names.quote(s.fileMode()) + " is not an octal mode such as 0400");
     }
+    if (!ACCOUNT.matcher(s.fileOwner()).matches()) {
+      problems.add(
+          q
+              + ": file owner "
+              + Names.quote(s.fileOwner())
+              + " is not a user name or uid: use letters, digits, '_', '.' and '-'");
+    }
+    if (!ACCOUNT.matcher(s.fileGroup()).matches()) {
+      problems.add(
+          q
+              + ": file group "
+              + Names.quote(s.fileGroup())
+              + " is not a group name or gid: use letters, digits, '_', '.' and '-'");
+    }
     s.generator()
         .ifPresent(
             g -> {
@@ -271,7 +322,7 @@ public abstract class Fleet {
                               q
                                   + ": its generator runs on "
                                   + Names.quote(on)
-                                  + ", which is not a host of the fleet");
+                                  + ", which is not a host of the fleet: name a declared host");
                         }
                       });
               if (Generators.X509_LEAF.equals(g.kind())) {
@@ -283,7 +334,9 @@ public abstract class Fleet {
                                 q
                                     + ": it is signed by "
                                     + Names.quote(ca)
-                                    + " but does not list it in dependsOn");
+                                    + " but does not list it in dependsOn: add dependsOn("
+                                    + Names.quote(ca)
+                                    + ") so it is regenerated with its CA");
                           }
                         });
               }
@@ -304,7 +357,7 @@ public abstract class Fleet {
                   + Names.quote(s.name())
                   + " depends on "
                   + Names.quote(d)
-                  + ", which is not a shared secret");
+                  + ", which is not a shared secret: declare it or remove it from dependsOn");
         }
       }
       edges.put("shared/" + s.name(), to);
@@ -325,7 +378,7 @@ public abstract class Fleet {
                     + Names.quote(s.name())
                     + " depends on "
                     + Names.quote(d)
-                    + ", which is neither a secret of that host nor a shared secret");
+                    + ", which is neither a secret of that host nor a shared secret: declare it or remove it from dependsOn");
           }
         }
         edges.put("host/" + h.name() + "/" + s.name(), to);
@@ -337,6 +390,19 @@ public abstract class Fleet {
     for (String start : edges.keySet()) {
       findCycles(start, edges, state, new ArrayList<>(), reported, problems);
     }
+  }
+
+  /** "shared/NAME" as {@code 'NAME'}, "host/HOST/NAME" as {@code 'NAME' (host 'HOST')}. */
+  private static String describeNode(String node) {
+    if (node.startsWith("shared/")) {
+      return Names.quote(node.substring("shared/".length()));
+    }
+    String rest = node.substring("host/".length());
+    int slash = rest.indexOf('/');
+    return Names.quote(rest.substring(slash + 1))
+        + " (host "
+        + Names.quote(rest.substring(0, slash))
+        + ")";
   }
 
   private static void findCycles(
@@ -359,8 +425,8 @@ public abstract class Fleet {
               .toString())) {
         problems.add(
             "secrets depend on each other in a cycle: "
-                + String.join(" -> ", cycle)
-                + "; remove one dependsOn");
+                + cycle.stream().map(Fleet::describeNode).collect(Collectors.joining(" -> "))
+                + "; remove one of these dependsOn");
       }
       return;
     }
@@ -399,26 +465,35 @@ public abstract class Fleet {
 
     /**
      * Declares host {@code name}, or configures it further if already declared (in this builder or
-     * by a module), with {@code spec}.
+     * by a module), with {@code spec}. Calling it twice for one host merges: tags and secrets add
+     * up, single values set later win.
+     *
+     * @throws FleetConfigException if {@code name} or {@code spec} is null, or {@code spec} sets a
+     *     null value (the message names the host and the attribute)
      */
     public Builder host(String name, Consumer<Host.Builder> spec) {
       requireArg(name, "host name");
+      requireArg(spec, "the spec of host " + Names.quote(name));
       Host.Builder b = hosts.get(name);
       if (b == null) {
         b = Host.builder();
         Host existing = builtHosts.remove(name);
         if (existing != null) {
-          b.from(existing);
+          b.fromDeclaringSecrets(existing);
         } else {
           b.name(name);
         }
         hosts.put(name, b);
       }
-      spec.accept(b);
+      Host.Builder target = b;
+      configure("host " + Names.quote(name), () -> spec.accept(target));
       return this;
     }
 
-    /** Adds (or replaces) a host built elsewhere. */
+    /**
+     * Adds (or replaces) a host built elsewhere; a later {@link #host(String, Consumer)} of the
+     * same name configures it further.
+     */
     public Builder host(Host host) {
       requireArg(host, "host");
       hosts.remove(host.name());
@@ -426,9 +501,16 @@ public abstract class Fleet {
       return this;
     }
 
-    /** Declares shared secret {@code name}, or configures it further, with {@code spec}. */
+    /**
+     * Declares shared secret {@code name}, or configures it further if already declared, with
+     * {@code spec}.
+     *
+     * @throws FleetConfigException if {@code name} or {@code spec} is null, or {@code spec} sets a
+     *     null value (the message names the secret and the attribute)
+     */
     public Builder sharedSecret(String name, Consumer<SecretSpec.Builder> spec) {
       requireArg(name, "secret name");
+      requireArg(spec, "the spec of shared secret " + Names.quote(name));
       SecretSpec.Builder b = sharedSecrets.get(name);
       if (b == null) {
         b = SecretSpec.builder();
@@ -440,11 +522,15 @@ public abstract class Fleet {
         }
         sharedSecrets.put(name, b);
       }
-      spec.accept(b);
+      SecretSpec.Builder target = b;
+      configure("shared secret " + Names.quote(name), () -> spec.accept(target));
       return this;
     }
 
-    /** Adds (or replaces) a shared secret built elsewhere. */
+    /**
+     * Adds (or replaces) a shared secret built elsewhere; a later {@link #sharedSecret(String,
+     * Consumer)} of the same name configures it further.
+     */
     public Builder sharedSecret(SecretSpec secret) {
       requireArg(secret, "secret");
       sharedSecrets.remove(secret.name());
@@ -452,21 +538,37 @@ public abstract class Fleet {
       return this;
     }
 
-    /** Adds a multi-host module; it runs at {@link #build()}. */
+    /**
+     * Adds a multi-host module; it runs at {@link #build()}, after everything given directly, so it
+     * may configure hosts declared after it. A module added by a module runs at once.
+     *
+     * @throws FleetConfigException if {@code module} is null
+     */
     public Builder module(FleetModule module) {
       requireArg(module, "module");
       if (building) {
-        module.configure(this);
-        moduleNames.add(module.name());
+        apply(module);
       } else {
         modules.add(module);
       }
       return this;
     }
 
-    /** Sets a fleet-wide setting. */
+    private void apply(FleetModule module) {
+      String name = module.name();
+      configure("module " + Names.quote(name), () -> module.configure(this));
+      moduleNames.add(name);
+    }
+
+    /**
+     * Sets a fleet-wide setting (such as the configuration every host's system imports, the
+     * original's {@code nixos} option); a later call for the same key replaces it.
+     *
+     * @throws FleetConfigException if {@code key} or {@code value} is null
+     */
     public Builder setting(String key, JsonNode value) {
-      settings.put(requireArg(key, "setting name"), requireArg(value, "setting value"));
+      requireArg(key, "setting name");
+      settings.put(key, JsonValues.canonical(requireArg(value, "setting " + Names.quote(key))));
       return this;
     }
 
@@ -505,8 +607,7 @@ public abstract class Fleet {
         List<FleetModule> pending = new ArrayList<>(modules);
         modules.clear();
         for (FleetModule m : pending) {
-          m.configure(this);
-          moduleNames.add(m.name());
+          apply(m);
         }
       } finally {
         building = false;
@@ -528,14 +629,33 @@ public abstract class Fleet {
     private static <T> T buildValue(java.util.function.Supplier<T> build, String what) {
       try {
         return build.get();
-      } catch (IllegalStateException | NullPointerException e) {
-        throw new FleetConfigException(what + " is incomplete: " + e.getMessage(), e);
+      } catch (IllegalStateException | NullPointerException | IllegalArgumentException e) {
+        throw new FleetConfigException(
+            what + " is incomplete or inconsistent: " + e.getMessage() + "; set it in its spec", e);
+      }
+    }
+
+    /** Runs {@code action}, turning the builders' null checks into a message naming the thing. */
+    private static void configure(String what, Runnable action) {
+      try {
+        action.run();
+      } catch (NullPointerException e) {
+        throw new FleetConfigException(
+            what
+                + ": a value is null"
+                + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")")
+                + "; give every value or leave it unset",
+            e);
+      } catch (FleetConfigException e) {
+        throw e.getMessage().startsWith(what)
+            ? e
+            : new FleetConfigException(what + ": " + e.getMessage(), e);
       }
     }
 
     private static <T> T requireArg(T value, String what) {
       if (value == null) {
-        throw new FleetConfigException(what + " is null");
+        throw new FleetConfigException(what + " is null; give one");
       }
       return value;
     }

@@ -11,10 +11,12 @@ package io.fleet.api;
 public class FleetException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** An exception with {@code message}, which says what failed, where, and what to do. */
   public FleetException(String message) {
     super(message);
   }
 
+  /** An exception with {@code message}, caused by {@code cause}. */
   public FleetException(String message, Throwable cause) {
     super(message, cause);
   }

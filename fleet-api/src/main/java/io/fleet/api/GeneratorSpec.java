@@ -3,6 +3,7 @@ package io.fleet.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import io.fleet.api.internal.JsonValues;
 import java.util.Map;
 import java.util.Optional;
 import org.immutables.value.Value;
@@ -27,6 +28,15 @@ public abstract class GeneratorSpec {
 
   /** The host the generator must run on; empty to run where the library runs. */
   public abstract Optional<String> runOn();
+
+  /** Puts the parameters in canonical JSON form, so that equality does not depend on origin. */
+  @Value.Check
+  GeneratorSpec normalize() {
+    if (JsonValues.isCanonical(parameters())) {
+      return this;
+    }
+    return builder().from(this).parameters(JsonValues.canonical(parameters())).build();
+  }
 
   /** The text value of a parameter, if present. */
   public Optional<String> text(String parameter) {

@@ -52,15 +52,21 @@ public final class Generators {
     return password(length, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
   }
 
-  /** A random password of {@code length} characters drawn from {@code alphabet}. */
+  /**
+   * A random password of {@code length} characters drawn from {@code alphabet}.
+   *
+   * @throws FleetConfigException if {@code alphabet} is null (the generator refuses a length or
+   *     alphabet that cannot make a strong password)
+   */
   public static GeneratorSpec password(int length, String alphabet) {
+    required(alphabet, "password alphabet");
     return spec(PASSWORD)
         .putParameters("length", JSON.numberNode(length))
         .putParameters("alphabet", JSON.textNode(alphabet))
         .build();
   }
 
-  /** {@code length} random bytes. */
+  /** {@code length} random bytes (the generator refuses a length that is not positive). */
   public static GeneratorSpec randomBytes(int length) {
     return spec(RANDOM_BYTES).putParameters("length", JSON.numberNode(length)).build();
   }
@@ -70,7 +76,10 @@ public final class Generators {
     return spec(ED25519).build();
   }
 
-  /** An RSA key pair of {@code bits} bits: PKCS#8 PEM private key, SPKI PEM public key. */
+  /**
+   * An RSA key pair of {@code bits} bits: PKCS#8 PEM private key, SPKI PEM public key. The
+   * generator refuses sizes it considers weak.
+   */
   public static GeneratorSpec rsa(int bits) {
     return spec(RSA).putParameters("bits", JSON.numberNode(bits)).build();
   }
@@ -82,6 +91,8 @@ public final class Generators {
 
   /** A self-signed X.509 CA certificate ({@code public}) with its private key ({@code secret}). */
   public static GeneratorSpec x509Ca(String commonName, Duration validity) {
+    required(commonName, "CA common name");
+    positive(validity, "CA validity");
     return spec(X509_CA)
         .putParameters("commonName", JSON.textNode(commonName))
         .putParameters("validitySeconds", JSON.numberNode(validity.getSeconds()))
@@ -94,6 +105,10 @@ public final class Generators {
    */
   public static GeneratorSpec x509Leaf(
       String caSecret, String commonName, List<String> sans, Duration validity) {
+    required(caSecret, "CA secret of the certificate");
+    required(commonName, "certificate common name");
+    required(sans, "certificate subject alternative names");
+    positive(validity, "certificate validity");
     ArrayNode names = JSON.arrayNode();
     sans.forEach(names::add);
     return spec(X509_LEAF)
@@ -111,6 +126,7 @@ public final class Generators {
    * GeneratorSpec#onHost(String)} to run it on a host (the original's {@code impureOn}).
    */
   public static GeneratorSpec script(String script) {
+    required(script, "generator script");
     return spec(SCRIPT).putParameters("script", JSON.textNode(script)).build();
   }
 
@@ -118,7 +134,22 @@ public final class Generators {
    * A custom generator kind with parameters; implement it through the {@code SecretGenerator} SPI.
    */
   public static GeneratorSpec custom(String kind, java.util.Map<String, JsonNode> parameters) {
+    required(kind, "generator kind");
+    required(parameters, "generator parameters");
     return spec(kind).putAllParameters(parameters).build();
+  }
+
+  private static void required(Object value, String what) {
+    if (value == null) {
+      throw new FleetConfigException(what + " is null; give one");
+    }
+  }
+
+  private static void positive(Duration value, String what) {
+    required(value, what);
+    if (value.isNegative() || value.isZero()) {
+      throw new FleetConfigException(what + " is " + value + ": use a positive duration");
+    }
   }
 
   private static GeneratorSpec.Builder spec(String kind) {

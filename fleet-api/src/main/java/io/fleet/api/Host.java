@@ -3,6 +3,7 @@ package io.fleet.api;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedSet;
@@ -74,27 +75,87 @@ public abstract class Host {
 
   /**
    * Builds a {@link Host}; {@code name} is required. Calling a setter again replaces the value;
-   * {@link #tags(String...)} and {@link #secret} add.
+   * {@link #tags(String...)} adds, and {@link #secret} declares a secret or configures it further.
    */
   public static class Builder extends ImmutableHost.Builder {
-    /** Adds tags. */
+    /** Secrets declared with {@link #secret}, by name, still open to further configuration. */
+    private final Map<String, SecretSpec.Builder> declared = new LinkedHashMap<>();
+
+    /** Adds tags (every host also has {@value Host#ALL}). */
     public Builder tags(String... tags) {
       return addTags(tags);
     }
 
     /**
      * Sets the deploy target from {@code [user@]address[:port]}; see {@link DeployTarget#parse}.
+     *
+     * @throws FleetConfigException if {@code spec} is not of that form
      */
     public Builder target(String spec) {
       return target(DeployTarget.parse(spec));
     }
 
-    /** Declares (or replaces) a host secret named {@code name}, configured by {@code spec}. */
+    /**
+     * Declares host secret {@code name} and configures it with {@code spec}; when this builder
+     * already declares it (through an earlier call or a host it was copied from), {@code spec}
+     * configures it further, as Nix modules merge. The secret is built with the host.
+     *
+     * @throws FleetConfigException if {@code name} or {@code spec} is null, or {@code spec} sets a
+     *     null value
+     */
     public Builder secret(String name, Consumer<SecretSpec.Builder> spec) {
-      SecretSpec.Builder b = SecretSpec.builder();
-      b.name(name);
-      spec.accept(b);
-      return putSecrets(name, b.build());
+      if (name == null || spec == null) {
+        throw new FleetConfigException(
+            "host secret " + Names.quote(name) + ": secret(name, spec) needs a name and a spec");
+      }
+      SecretSpec.Builder b = declared.get(name);
+      if (b == null) {
+        b = SecretSpec.builder();
+        b.name(name);
+        declared.put(name, b);
+      }
+      try {
+        spec.accept(b);
+      } catch (NullPointerException e) {
+        throw new FleetConfigException(
+            "host secret "
+                + Names.quote(name)
+                + ": a value is null ("
+                + e.getMessage()
+                + "); give every value or leave it unset",
+            e);
+      }
+      return this;
+    }
+
+    /**
+     * Builds the host, with the secrets declared by {@link #secret} (which replace secrets of the
+     * same name given by {@code putSecrets}).
+     *
+     * @throws IllegalStateException if {@code name} was not set
+     */
+    @Override
+    public Host build() {
+      Host base = super.build();
+      if (declared.isEmpty()) {
+        return base;
+      }
+      Map<String, SecretSpec> secrets = new LinkedHashMap<>(base.secrets());
+      for (Map.Entry<String, SecretSpec.Builder> e : declared.entrySet()) {
+        secrets.put(e.getKey(), e.getValue().build());
+      }
+      return new Builder().from(base).secrets(secrets).build();
+    }
+
+    /** Copies {@code host} into this builder, its secrets declared as by {@link #secret}. */
+    Builder fromDeclaringSecrets(Host host) {
+      from(withoutSecrets(host));
+      host.secrets().forEach((n, s) -> secret(n, b -> b.from(s)));
+      return this;
+    }
+
+    private static Host withoutSecrets(Host host) {
+      return new Builder().from(host).secrets(Map.of()).build();
     }
   }
 }

@@ -2,6 +2,7 @@ package io.fleet.api;
 
 import java.util.Objects;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Chooses hosts: a host name ({@code web-1}), a tag ({@code @cp}), or a glob over host names
@@ -19,9 +20,10 @@ public final class HostSelector {
   }
 
   /**
-   * Parses a selector.
+   * Parses a selector: {@code @tag} chooses the hosts with that tag, text with {@code *}, {@code ?}
+   * or {@code [} is a glob over host names, anything else is one host's name.
    *
-   * @throws FleetConfigException if it is empty or an unbalanced glob
+   * @throws FleetConfigException if it is empty, names an invalid tag, or is not a valid glob
    */
   public static HostSelector parse(String text) {
     if (text == null || text.isBlank()) {
@@ -31,32 +33,24 @@ public final class HostSelector {
       String tag = text.substring(1);
       if (!Names.isValidTag(tag)) {
         throw new FleetConfigException(
-            "host selector " + Names.quote(text) + " names an invalid tag");
+            "host selector "
+                + Names.quote(text)
+                + " names an invalid tag: a tag has letters, digits, '-' and '_'");
       }
       return new HostSelector(text, tag, null);
     }
     return new HostSelector(text, null, globToRegex(text));
   }
 
+  /**
+   * A glob as a regular expression: {@code *} any run of characters, {@code ?} one character,
+   * {@code [abc]}, {@code [a-z]} and {@code [!abc]} a class (a {@code ]} right after {@code [} or
+   * {@code [!} is a member), everything else literal.
+   */
   private static Pattern globToRegex(String glob) {
     StringBuilder re = new StringBuilder();
-    boolean inClass = false;
     for (int i = 0; i < glob.length(); i++) {
       char c = glob.charAt(i);
-      if (inClass) {
-        if (c == ']') {
-          inClass = false;
-          re.append(']');
-        } else if (c == '\\'
-            || c == '['
-            || c == '&'
-            || c == '^' && re.charAt(re.length() - 1) != '[') {
-          re.append('\\').append(c);
-        } else {
-          re.append(c);
-        }
-        continue;
-      }
       switch (c) {
         case '*':
           re.append(".*");
@@ -65,22 +59,50 @@ public final class HostSelector {
           re.append('.');
           break;
         case '[':
-          inClass = true;
-          re.append('[');
-          if (i + 1 < glob.length() && glob.charAt(i + 1) == '!') {
-            re.append('^');
-            i++;
-          }
+          i = appendClass(glob, i, re);
           break;
         default:
           re.append(Pattern.quote(String.valueOf(c)));
       }
     }
-    if (inClass) {
+    try {
+      return Pattern.compile(re.toString());
+    } catch (PatternSyntaxException e) {
       throw new FleetConfigException(
-          "host selector " + Names.quote(glob) + " has an unclosed '[' in its glob");
+          "host selector "
+              + Names.quote(glob)
+              + " is not a valid glob ("
+              + e.getDescription()
+              + "): use *, ?, [abc], [a-z] or [!abc]");
     }
-    return Pattern.compile(re.toString());
+  }
+
+  /** Appends the class that starts at {@code glob[open]}; returns the index of its {@code ]}. */
+  private static int appendClass(String glob, int open, StringBuilder re) {
+    int i = open + 1;
+    StringBuilder cls = new StringBuilder("[");
+    if (i < glob.length() && glob.charAt(i) == '!') {
+      cls.append('^');
+      i++;
+    }
+    int first = i;
+    for (; i < glob.length(); i++) {
+      char c = glob.charAt(i);
+      if (c == ']' && i > first) {
+        re.append(cls).append(']');
+        return i;
+      }
+      if (c == '-' && i > first && i + 1 < glob.length() && glob.charAt(i + 1) != ']') {
+        cls.append('-');
+      } else if (Character.isLetterOrDigit(c)) {
+        cls.append(c);
+      } else {
+        // Anything else is a literal member; escape it, as '[', '&', '^' and '\\' mean more.
+        cls.append('\\').append(c);
+      }
+    }
+    throw new FleetConfigException(
+        "host selector " + Names.quote(glob) + " has an unclosed '[' in its glob: add ']'");
   }
 
   /** Whether {@code host} is chosen. */
@@ -96,6 +118,7 @@ public final class HostSelector {
     return tag == null && text.chars().noneMatch(c -> c == '*' || c == '?' || c == '[');
   }
 
+  /** The selector as it was written. */
   @Override
   public String toString() {
     return text;

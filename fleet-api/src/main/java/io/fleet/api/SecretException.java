@@ -11,14 +11,17 @@ public class SecretException extends FleetException {
 
   private final String secret;
 
+  /** A failure not tied to one secret; {@code message} must not contain secret material. */
   public SecretException(String message) {
     this(null, message, null);
   }
 
+  /** A failure not tied to one secret, caused by {@code cause}. */
   public SecretException(String message, Throwable cause) {
     this(null, message, cause);
   }
 
+  /** A failure about secret {@code secret} (null if none), caused by {@code cause} (or null). */
   public SecretException(String secret, String message, Throwable cause) {
     super(message, cause);
     this.secret = secret;

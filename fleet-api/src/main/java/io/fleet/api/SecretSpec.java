@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import io.fleet.api.internal.JsonValues;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
@@ -84,6 +85,18 @@ public abstract class SecretSpec {
   @Value.Default
   public String fileMode() {
     return "0400";
+  }
+
+  /** Puts the expected generation data in canonical JSON form (see {@link JsonValues}). */
+  @Value.Check
+  SecretSpec normalize() {
+    if (expectedGenerationData().map(JsonValues::isCanonical).orElse(true)) {
+      return this;
+    }
+    return builder()
+        .from(this)
+        .expectedGenerationData(JsonValues.canonical(expectedGenerationData()))
+        .build();
   }
 
   /** A builder. */

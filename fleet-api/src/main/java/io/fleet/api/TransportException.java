@@ -30,12 +30,14 @@ public class TransportException extends FleetException {
   private final String host;
   private final Reason reason;
 
+  /** A failure reaching {@code host} or running a command on it. */
   public TransportException(String host, Reason reason, String message) {
     super(message);
     this.host = host;
     this.reason = reason;
   }
 
+  /** A failure reaching {@code host} or running a command on it, caused by {@code cause}. */
   public TransportException(String host, Reason reason, String message, Throwable cause) {
     super(message, cause);
     this.host = host;

@@ -1,6 +1,7 @@
 package io.fleet.examples;
 
 import io.fleet.api.Fleet;
+import io.fleet.api.FleetConfigException;
 import io.fleet.api.FleetModule;
 import io.fleet.api.Generators;
 import java.time.Duration;
@@ -15,12 +16,24 @@ public final class KubernetesCluster implements FleetModule {
   private final String cluster;
   private final List<String> hosts;
 
-  /** A cluster named {@code cluster} over {@code hosts} (the first is the control plane). */
+  /**
+   * A cluster named {@code cluster} over {@code hosts} (the first is the control plane).
+   *
+   * @throws FleetConfigException if the name is missing or there are no hosts
+   */
   public KubernetesCluster(String cluster, List<String> hosts) {
+    if (cluster == null
+        || hosts == null
+        || hosts.isEmpty()
+        || hosts.stream().anyMatch(java.util.Objects::isNull)) {
+      throw new FleetConfigException(
+          "kubernetes cluster " + cluster + " needs a name and at least one host, got " + hosts);
+    }
     this.cluster = cluster;
     this.hosts = List.copyOf(hosts);
   }
 
+  /** Tags the hosts and declares the cluster's CA and API server certificate. */
   @Override
   public void configure(Fleet.Builder fleet) {
     for (int i = 0; i < hosts.size(); i++) {
@@ -49,6 +62,7 @@ public final class KubernetesCluster implements FleetModule {
                         Duration.ofDays(90))));
   }
 
+  /** {@code kubernetes(<cluster>: <hosts>)}. */
   @Override
   public String name() {
     return "kubernetes(" + cluster + ": " + String.join(", ", hosts) + ")";

@@ -7,32 +7,48 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
-import java.util.Objects;
+import java.util.Set;
 
 /**
  * A {@link FleetDataStore} in one file, with the atomic save and conflict detection of the
- * contract: a save writes a temporary file in the same directory, forces it to disk, gives it the
- * permissions of the file it replaces, renames it over the file and forces the directory; before
- * that it checks that the file is what this store last loaded or wrote (by SHA-256 of the content).
- * Subclasses give the text format.
+ * contract. Subclasses give the text format.
+ *
+ * <p>A save, like git's, first creates the lock file {@code .<name>.lock} beside the file (failing
+ * if it exists: another save is under way, or one was killed), writes the new content into it and
+ * forces it to disk, checks that the file still has the content this store last loaded or wrote (by
+ * SHA-256, so no clock or file system granularity can hide a change), renames the lock file over
+ * the file and forces the directory. A reader sees the old or the new content, never a mix; a
+ * failed save leaves the old file and no lock file behind. The new file keeps the old file's POSIX
+ * permissions.
  */
 public abstract class FileFleetDataStore implements FleetDataStore {
   private final Path path;
+  private final Path lock;
 
   /** What the file was when last loaded or saved by us; null before the first load. */
   private Snapshot known;
 
+  /**
+   * A store for the file at {@code path}, which need not exist yet.
+   *
+   * @throws FleetConfigException if {@code path} is null
+   */
   protected FileFleetDataStore(Path path) {
-    this.path = Objects.requireNonNull(path, "path").toAbsolutePath();
+    if (path == null) {
+      throw new FleetConfigException("fleet data path is null");
+    }
+    this.path = path.toAbsolutePath().normalize();
+    this.lock = this.path.resolveSibling("." + this.path.getFileName() + ".lock");
   }
 
   /** The file. */
@@ -50,64 +66,107 @@ public abstract class FileFleetDataStore implements FleetDataStore {
   /** Formats {@code data} as the file's text. */
   protected abstract String encode(FleetData data);
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Remembers the content read, so that {@link #save} can detect a change made since.
+   */
   @Override
   public synchronized FleetData load() {
+    byte[] bytes;
     try {
-      byte[] bytes = Files.readAllBytes(path);
-      BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class);
-      FleetData data = decode(new String(bytes, StandardCharsets.UTF_8));
-      known = new Snapshot(true, attrs, sha256(bytes));
-      return data;
+      bytes = Files.readAllBytes(path);
     } catch (NoSuchFileException e) {
       known = Snapshot.ABSENT;
       return FleetData.empty();
     } catch (IOException e) {
-      throw new FleetException("cannot read fleet data " + path + ": " + e.getMessage(), e);
+      throw new FleetException(
+          "cannot read fleet data " + path + ": " + e.getMessage() + "; check that it is readable",
+          e);
     }
+    FleetData data = decode(new String(bytes, StandardCharsets.UTF_8));
+    known = new Snapshot(true, sha256(bytes));
+    return data;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * @throws FleetConfigException if {@link #load()} was not called first, the file changed on disk
+   *     since, or another save holds the lock file
+   * @throws FleetException if writing fails (the old file is then unchanged)
+   */
   @Override
   public synchronized void save(FleetData data) {
+    if (data == null) {
+      throw new FleetConfigException("cannot save null fleet data to " + path);
+    }
     checkUnchanged();
     byte[] bytes = encode(data).getBytes(StandardCharsets.UTF_8);
     Path dir = path.getParent();
-    Path tmp = null;
+    boolean locked = false;
     try {
       Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp");
-      writeTemp(tmp, bytes);
-      keepPermissions(tmp);
+      createLock();
+      locked = true;
+      writeTemp(lock, bytes);
+      // Checked again under the lock: nothing of ours can change the file from here to the rename.
+      checkUnchanged();
       try {
-        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(lock, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         throw new FleetException("cannot replace " + path + " atomically on this file system", e);
       }
-      tmp = null;
+      locked = false;
       forceDirectory(dir);
-      known =
-          new Snapshot(true, Files.readAttributes(path, BasicFileAttributes.class), sha256(bytes));
+      known = new Snapshot(true, sha256(bytes));
     } catch (IOException e) {
       throw new FleetException(
           "cannot save fleet data "
               + path
               + ": "
-              + e.getMessage()
-              + "; the previous file is unchanged",
+              + e
+              + "; the previous file is unchanged; check the directory is writable and has space",
           e);
     } finally {
-      if (tmp != null) {
+      if (locked) {
         try {
-          Files.deleteIfExists(tmp);
+          Files.deleteIfExists(lock);
         } catch (IOException ignored) {
-          // The save already failed; the stray temporary file holds no secret plaintext.
+          // The save already failed; the lock file holds no secret plaintext, only fleet data.
         }
       }
     }
   }
 
+  private void createLock() throws IOException {
+    Set<PosixFilePermission> perms = null;
+    try {
+      perms = Files.getPosixFilePermissions(path);
+    } catch (NoSuchFileException | UnsupportedOperationException e) {
+      // A new file, or no POSIX permissions here: the umask decides.
+    }
+    try {
+      if (perms == null) {
+        Files.createFile(lock);
+      } else {
+        Files.createFile(lock, PosixFilePermissions.asFileAttribute(perms));
+        // The umask may have removed bits the old file had.
+        Files.setPosixFilePermissions(lock, perms);
+      }
+    } catch (FileAlreadyExistsException e) {
+      throw new FleetConfigException(
+          "cannot save fleet data "
+              + path
+              + ": the lock file "
+              + lock
+              + " exists, so another process is saving it; if none is (one was killed), delete the lock file and retry");
+    }
+  }
+
   /**
-   * Writes the new content to the temporary file and forces it to disk. Tests override this to
-   * simulate a failure part way through a save.
+   * Writes the new content to the temporary (lock) file, which exists and is empty, and forces it
+   * to disk. Tests override this to simulate a failure part way through a save.
    */
   protected void writeTemp(Path tmp, byte[] bytes) throws IOException {
     try (FileChannel ch =
@@ -117,16 +176,6 @@ public abstract class FileFleetDataStore implements FleetDataStore {
         ch.write(buf);
       }
       ch.force(true);
-    }
-  }
-
-  /**
-   * Gives the temporary file the permissions of the file it replaces (a temporary file is created
-   * readable by its owner only), so a save does not change who can read the file.
-   */
-  private void keepPermissions(Path tmp) throws IOException {
-    if (Files.exists(path) && Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
-      Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(path));
     }
   }
 
@@ -145,32 +194,31 @@ public abstract class FileFleetDataStore implements FleetDataStore {
               + path
               + " was not loaded by this store: call load() before save() so a concurrent change can be detected");
     }
+    byte[] current;
     try {
-      if (!Files.exists(path)) {
-        if (known.exists) {
-          throw new FleetConfigException(
-              "fleet data "
-                  + path
-                  + " was deleted since it was loaded; load it again and reapply your change");
-        }
-        return;
-      }
-      if (!known.exists) {
+      current = Files.readAllBytes(path);
+    } catch (NoSuchFileException e) {
+      if (known.exists) {
         throw new FleetConfigException(
             "fleet data "
                 + path
-                + " was created by someone else since it was loaded; load it again and reapply your change");
+                + " was deleted since it was loaded; load it again and reapply your change");
       }
-      // Always compare the content: size, time and inode can all stay the same across an edit
-      // (in place, within one tick of a coarse file system clock, or between our read and stat).
-      if (!Arrays.equals(sha256(Files.readAllBytes(path)), known.sha256)) {
-        throw new FleetConfigException(
-            "fleet data "
-                + path
-                + " changed on disk since it was loaded (another process or a git checkout?); refusing to overwrite it: load it again and reapply your change");
-      }
+      return;
     } catch (IOException e) {
       throw new FleetException("cannot check fleet data " + path + ": " + e.getMessage(), e);
+    }
+    if (!known.exists) {
+      throw new FleetConfigException(
+          "fleet data "
+              + path
+              + " was created by someone else since it was loaded; load it again and reapply your change");
+    }
+    if (!MessageDigest.isEqual(sha256(current), known.sha256)) {
+      throw new FleetConfigException(
+          "fleet data "
+              + path
+              + " changed on disk since it was loaded (another process or a git checkout?); refusing to overwrite it: load it again and reapply your change");
     }
   }
 
@@ -178,23 +226,17 @@ public abstract class FileFleetDataStore implements FleetDataStore {
     try {
       return MessageDigest.getInstance("SHA-256").digest(bytes);
     } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+      throw new IllegalStateException("every JDK has SHA-256", e);
     }
   }
 
   private static final class Snapshot {
-    static final Snapshot ABSENT = new Snapshot(false, null, null);
+    static final Snapshot ABSENT = new Snapshot(false, null);
     final boolean exists;
-    final long size;
-    final java.time.Instant modified;
-    final Object fileKey;
     final byte[] sha256;
 
-    Snapshot(boolean exists, BasicFileAttributes attrs, byte[] sha256) {
+    Snapshot(boolean exists, byte[] sha256) {
       this.exists = exists;
-      this.size = attrs == null ? -1 : attrs.size();
-      this.modified = attrs == null ? null : attrs.lastModifiedTime().toInstant();
-      this.fileKey = attrs == null ? null : attrs.fileKey();
       this.sha256 = sha256;
     }
   }

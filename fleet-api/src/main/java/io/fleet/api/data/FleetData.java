@@ -1,14 +1,20 @@
 package io.fleet.api.data;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.google.common.collect.ImmutableSortedMap;
 import io.fleet.api.FleetStyle;
+import io.fleet.api.internal.JsonValues;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.immutables.value.Value;
 
 /**
@@ -21,7 +27,7 @@ import org.immutables.value.Value;
 @Value.Immutable
 @FleetStyle
 @JsonSerialize(as = ImmutableFleetData.class)
-@JsonDeserialize(as = ImmutableFleetData.class)
+@JsonDeserialize(builder = FleetData.Builder.class)
 public abstract class FleetData {
   /** The only data format version this library reads and writes. */
   public static final String VERSION = "0.1.0";
@@ -52,9 +58,38 @@ public abstract class FleetData {
   @Value.NaturalOrder
   public abstract SortedMap<String, Map<String, StoredSecret>> hostSecrets();
 
-  /** Top-level fields the library does not know, kept as they are. */
+  /**
+   * Top-level fields the library does not know, kept as they are. In JSON they sit beside the known
+   * fields (not under an {@code extraFields} key), so a file written by a newer tool keeps them
+   * through a load and save.
+   */
   @Value.NaturalOrder
+  @JsonAnyGetter
   public abstract SortedMap<String, JsonNode> extraFields();
+
+  /**
+   * Makes the value deeply immutable (the per-host maps of {@link #hostSecrets()} are copied into
+   * immutable sorted maps) and its JSON values canonical (see {@link JsonValues}).
+   */
+  @Value.Check
+  FleetData normalize() {
+    boolean innerImmutable =
+        hostSecrets().values().stream().allMatch(m -> m instanceof ImmutableSortedMap);
+    boolean canonical =
+        JsonValues.isCanonical(extraFields())
+            && managerKeys().stream().allMatch(JsonValues::isCanonical);
+    if (innerImmutable && canonical) {
+      return this;
+    }
+    SortedMap<String, Map<String, StoredSecret>> outer = new TreeMap<>();
+    hostSecrets().forEach((h, m) -> outer.put(h, ImmutableSortedMap.copyOf(m)));
+    return ImmutableFleetData.builder()
+        .from(this)
+        .hostSecrets(outer)
+        .extraFields(JsonValues.canonical(extraFields()))
+        .managerKeys(managerKeys().stream().map(JsonValues::canonical).collect(Collectors.toList()))
+        .build();
+  }
 
   /** Empty data of the current version. */
   public static FleetData empty() {
@@ -78,20 +113,19 @@ public abstract class FleetData {
     return Optional.ofNullable(sharedSecrets().get(name));
   }
 
-  /** A copy with {@code host}'s key set to {@code key}. */
+  /** A copy with {@code host}'s key set to {@code key} (added or replaced). */
   public FleetData withHostKey(String host, String key) {
     HostData old = hosts().get(host);
     HostData updated =
         old == null
             ? HostData.withKey(key)
             : HostData.builder().from(old).encryptionKey(key).build();
-    // A copy of the map: the builder refuses a second put of a key it already holds.
     SortedMap<String, HostData> m = new TreeMap<>(hosts());
     m.put(host, updated);
     return builder().from(this).hosts(m).build();
   }
 
-  /** A copy with shared secret {@code name} set. */
+  /** A copy with shared secret {@code name} set (added or replaced). */
   public FleetData withSharedSecret(String name, SharedSecretData secret) {
     SortedMap<String, SharedSecretData> m = new TreeMap<>(sharedSecrets());
     m.put(name, secret);
@@ -105,7 +139,7 @@ public abstract class FleetData {
     return builder().from(this).sharedSecrets(m).build();
   }
 
-  /** A copy with host secret {@code host}/{@code name} set. */
+  /** A copy with host secret {@code host}/{@code name} set (added or replaced). */
   public FleetData withHostSecret(String host, String name, StoredSecret secret) {
     SortedMap<String, StoredSecret> inner =
         new TreeMap<>(hostSecrets().getOrDefault(host, Map.of()));
@@ -135,6 +169,19 @@ public abstract class FleetData {
     return new Builder();
   }
 
-  /** Builds a {@link FleetData}. */
-  public static class Builder extends ImmutableFleetData.Builder {}
+  /**
+   * Builds a {@link FleetData}. Each {@code put…} of a key already present makes {@link #build()}
+   * fail; use the {@code with…} methods of {@link FleetData} to replace entries.
+   */
+  // Only the generated setters marked @JsonProperty and the any-setter are for Jackson: no
+  // generated method starts with "set", so the overloads (addX(T), addX(T...)) do not conflict.
+  @JsonPOJOBuilder(withPrefix = "set")
+  public static class Builder extends ImmutableFleetData.Builder {
+    /** Keeps a top-level field the library does not know in {@link FleetData#extraFields()}. */
+    @JsonAnySetter
+    public Builder putExtraField(String name, JsonNode value) {
+      putExtraFields(name, value);
+      return this;
+    }
+  }
 }

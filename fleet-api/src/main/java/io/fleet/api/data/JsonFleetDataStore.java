@@ -9,6 +9,7 @@ import java.nio.file.Path;
  * FileFleetDataStore}. For the original's {@code fleet.nix}, use {@code io.fleet.nix.FleetNixFile}.
  */
 public class JsonFleetDataStore extends FileFleetDataStore {
+  /** A store for the JSON file at {@code path}; subclasses may override {@code writeTemp}. */
   protected JsonFleetDataStore(Path path) {
     super(path);
   }
@@ -20,15 +21,25 @@ public class JsonFleetDataStore extends FileFleetDataStore {
 
   @Override
   protected FleetData decode(String text) {
-    FleetData data = FleetJson.fromJson(text, FleetData.class);
+    FleetData data;
+    try {
+      data = FleetJson.fromJson(text, FleetData.class);
+    } catch (FleetConfigException e) {
+      throw new FleetConfigException(
+          path().toString(),
+          Math.max(e.line(), 1),
+          Math.max(e.column(), 1),
+          e.problems().get(0) + "; fix the file (git diff shows what changed) and load it again");
+    }
     if (!FleetData.VERSION.equals(data.version())) {
       throw new FleetConfigException(
           "fleet data "
               + path()
               + " has version "
               + data.version()
-              + "; this library reads "
-              + FleetData.VERSION);
+              + "; this library reads only "
+              + FleetData.VERSION
+              + ": use a fleet version that reads it");
     }
     return data;
   }

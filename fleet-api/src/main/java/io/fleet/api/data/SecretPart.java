@@ -24,6 +24,8 @@ import java.util.Locale;
  */
 public final class SecretPart {
   private static final String ENCRYPTED = "<ENCRYPTED>";
+  private static final java.util.regex.Pattern MARKER =
+      java.util.regex.Pattern.compile("<[A-Z0-9-]{1,30}>");
 
   private final boolean encrypted;
   private final PartEncoding encoding;
@@ -37,19 +39,28 @@ public final class SecretPart {
 
   /** An encrypted part holding {@code ageFile} (a binary age file). */
   public static SecretPart encrypted(byte[] ageFile) {
+    if (ageFile == null) {
+      throw new FleetConfigException("encrypted secret part data is null");
+    }
     return new SecretPart(true, PartEncoding.BASE64, ageFile);
   }
 
   /**
-   * A plaintext part; the encoding is chosen as the original does: {@code PLAINTEXT} for UTF-8 text
-   * without newlines, {@code PLAINTEXT-NL} for UTF-8 text with newlines, {@code BASE64} otherwise.
+   * A plaintext part; the encoding is chosen as the original fleet chooses it, so that both write
+   * the same file: UTF-8 text of printable characters (letters, marks, numbers, punctuation,
+   * spaces, tab, newline, {@code + / =}) is {@code PLAINTEXT-NL} when it ends with a newline (an
+   * indented Nix string can only end with one) and {@code PLAINTEXT} otherwise; anything else is
+   * {@code BASE64}.
    */
   public static SecretPart plaintext(byte[] data) {
+    if (data == null) {
+      throw new FleetConfigException("secret part data is null");
+    }
     String text = utf8(data);
     PartEncoding enc;
-    if (text == null || hasControl(text)) {
+    if (text == null || !isPrintable(text)) {
       enc = PartEncoding.BASE64;
-    } else if (text.indexOf('\n') >= 0) {
+    } else if (text.endsWith("\n")) {
       enc = PartEncoding.PLAINTEXT_NL;
     } else {
       enc = PartEncoding.PLAINTEXT;
@@ -59,6 +70,9 @@ public final class SecretPart {
 
   /** A plaintext part holding {@code text} as UTF-8. */
   public static SecretPart plaintext(String text) {
+    if (text == null) {
+      throw new FleetConfigException("secret part text is null");
+    }
     return plaintext(text.getBytes(StandardCharsets.UTF_8));
   }
 
@@ -99,22 +113,22 @@ public final class SecretPart {
         case BASE64:
           return new SecretPart(enc, PartEncoding.BASE64, decodeBase64(body));
         case Z85:
-          return new SecretPart(
-              enc, PartEncoding.Z85, Z85Codec.decode(body.strip().replace("\n", "")));
+          return new SecretPart(enc, PartEncoding.Z85, Z85Codec.decode(withoutWhitespace(body)));
         default:
           throw new AssertionError(e);
       }
     }
-    int end = rest.indexOf('>');
-    String marker =
-        rest.startsWith("<") && end > 0 ? rest.substring(0, Math.min(end + 1, 40)) : "(none)";
+    // Show the marker only when it looks like one: the value may be a secret in an old format.
+    java.util.regex.Matcher m = MARKER.matcher(rest);
+    String marker = m.lookingAt() ? m.group() : "(none)";
     throw new FleetConfigException(
         "secret part has unknown encoding "
             + marker
             + ": expected <PLAINTEXT>, <PLAINTEXT-NL>, <BASE64-ENCODED> or <Z85-ENCODED>, optionally after <ENCRYPTED>");
   }
 
-  private static byte[] decodeBase64(String body) {
+  /** The body without the line breaks, spaces and tabs the original ignores. */
+  private static String withoutWhitespace(String body) {
     StringBuilder sb = new StringBuilder(body.length());
     for (int i = 0; i < body.length(); i++) {
       char c = body.charAt(i);
@@ -122,8 +136,12 @@ public final class SecretPart {
         sb.append(c);
       }
     }
+    return sb.toString();
+  }
+
+  private static byte[] decodeBase64(String body) {
     try {
-      return Base64.getDecoder().decode(sb.toString());
+      return Base64.getDecoder().decode(withoutWhitespace(body));
     } catch (IllegalArgumentException ex) {
       throw new FleetConfigException("secret part has invalid base64: " + ex.getMessage());
     }
@@ -202,14 +220,42 @@ public final class SecretPart {
     }
   }
 
-  private static boolean hasControl(String text) {
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || c == '\r') {
-        return true;
+  /** The original's notion of printable text (Unicode categories L, M, N, P, Z, and a few more). */
+  private static boolean isPrintable(String text) {
+    for (int i = 0; i < text.length(); ) {
+      int c = text.codePointAt(i);
+      i += Character.charCount(c);
+      if (c == '\n' || c == '\t' || c == '/' || c == '+' || c == '=') {
+        continue;
+      }
+      switch (Character.getType(c)) {
+        case Character.UPPERCASE_LETTER:
+        case Character.LOWERCASE_LETTER:
+        case Character.TITLECASE_LETTER:
+        case Character.MODIFIER_LETTER:
+        case Character.OTHER_LETTER:
+        case Character.NON_SPACING_MARK:
+        case Character.ENCLOSING_MARK:
+        case Character.COMBINING_SPACING_MARK:
+        case Character.DECIMAL_DIGIT_NUMBER:
+        case Character.LETTER_NUMBER:
+        case Character.OTHER_NUMBER:
+        case Character.CONNECTOR_PUNCTUATION:
+        case Character.DASH_PUNCTUATION:
+        case Character.START_PUNCTUATION:
+        case Character.END_PUNCTUATION:
+        case Character.INITIAL_QUOTE_PUNCTUATION:
+        case Character.FINAL_QUOTE_PUNCTUATION:
+        case Character.OTHER_PUNCTUATION:
+        case Character.SPACE_SEPARATOR:
+        case Character.LINE_SEPARATOR:
+        case Character.PARAGRAPH_SEPARATOR:
+          continue;
+        default:
+          return false;
       }
     }
-    return false;
+    return true;
   }
 
   @Override

@@ -1,9 +1,13 @@
 package io.fleet.api.data;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.fleet.api.FleetStyle;
+import io.fleet.api.internal.JsonValues;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -17,7 +21,7 @@ import org.immutables.value.Value;
 @Value.Immutable
 @FleetStyle
 @JsonSerialize(as = ImmutableStoredSecret.class)
-@JsonDeserialize(as = ImmutableStoredSecret.class)
+@JsonDeserialize(builder = StoredSecret.Builder.class)
 public abstract class StoredSecret {
   StoredSecret() {}
 
@@ -34,9 +38,27 @@ public abstract class StoredSecret {
   @Value.NaturalOrder
   public abstract SortedMap<String, SecretPart> parts();
 
-  /** Fields of the data file the library does not know, kept as they are. */
+  /**
+   * Fields of the data file the library does not know, kept as they are (in JSON, beside the known
+   * ones).
+   */
   @Value.NaturalOrder
+  @JsonAnyGetter
   public abstract SortedMap<String, JsonNode> extraFields();
+
+  /** Puts the JSON values in canonical form, so that equality does not depend on their origin. */
+  @Value.Check
+  StoredSecret normalize() {
+    if (JsonValues.isCanonical(extraFields())
+        && generationData().map(JsonValues::isCanonical).orElse(true)) {
+      return this;
+    }
+    return builder()
+        .from(this)
+        .extraFields(JsonValues.canonical(extraFields()))
+        .generationData(JsonValues.canonical(generationData()))
+        .build();
+  }
 
   /** The part named {@code name}, if present. */
   public Optional<SecretPart> part(String name) {
@@ -54,5 +76,18 @@ public abstract class StoredSecret {
   }
 
   /** Builds a {@link StoredSecret}; {@code createdAt} is required. */
-  public static class Builder extends ImmutableStoredSecret.Builder {}
+  // Only the generated setters marked @JsonProperty and the any-setter are for Jackson: no
+  // generated method starts with "set", so the overloads (addX(T), addX(T...)) do not conflict.
+  @JsonPOJOBuilder(withPrefix = "set")
+  public static class Builder extends ImmutableStoredSecret.Builder {
+    /**
+     * Keeps a field of a stored secret the library does not know in {@link
+     * StoredSecret#extraFields()}.
+     */
+    @JsonAnySetter
+    public Builder putExtraField(String name, JsonNode value) {
+      putExtraFields(name, value);
+      return this;
+    }
+  }
 }

@@ -1,6 +1,8 @@
 package io.fleet.api.spi;
 
+import io.fleet.api.FleetConfigException;
 import io.fleet.api.FleetStyle;
+import io.fleet.api.Names;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
@@ -36,14 +38,20 @@ public abstract class Command {
   /** The longest the command may run; empty for the transport's default. */
   public abstract Optional<Duration> timeout();
 
+  /** Rejects an empty argv and invalid environment variable names. */
   @Value.Check
   void check() {
     if (argv().isEmpty()) {
-      throw new IllegalArgumentException("a command needs at least a program name");
+      throw new FleetConfigException("a command needs at least a program name: give its argv");
     }
     for (String name : env().keySet()) {
       if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-        throw new IllegalArgumentException("invalid environment variable name " + name);
+        throw new FleetConfigException(
+            "invalid environment variable name "
+                + Names.quote(name)
+                + " for command "
+                + argv().get(0)
+                + ": use letters, digits and '_', not starting with a digit");
       }
     }
   }

@@ -7,14 +7,22 @@ import java.io.OutputStream;
  * An open connection to one host, from {@link Transport#connect}. Commands may run on it one after
  * another or concurrently (SSH channels are multiplexed). {@link #close()} may be called more than
  * once.
+ *
+ * <p>An implementation must, for every command: run exactly {@link Command#argv()} (through {@link
+ * Shell#join} where a shell is involved, never by concatenating text); add {@link Command#env()} to
+ * the environment; run it as root through {@code sudo -n} when {@link Command#sudo()} is set and
+ * the login user is not root; fail with a {@link io.fleet.api.TransportException} of reason {@code
+ * TIMEOUT} (after killing the command where it can) when {@link Command#timeout()} passes; and
+ * never log standard input, which may hold secret material.
  */
 public interface Connection extends AutoCloseable {
   /** The name of the host this connection is to. */
   String host();
 
   /**
-   * Runs {@code command} to completion, feeding it {@link Command#stdin()} and capturing its
-   * output. A non-zero exit code is a result, not an exception.
+   * Runs {@code command} to completion, feeding it {@link Command#stdin()} (then closing its input;
+   * with no stdin, its input is closed at once) and capturing its standard output and error. A
+   * non-zero exit code is a result, not an exception.
    *
    * @throws io.fleet.api.TransportException if the connection fails or the command times out
    */

@@ -26,7 +26,8 @@ public interface Evaluator extends AutoCloseable {
   /**
    * Builds the systems of {@code hosts} (names in {@code fleet}) in one batch.
    *
-   * @return host name to the store path of its built system
+   * @return host name to the store path of its built system, for every requested host
+   * @throws io.fleet.api.EvaluationException if a build fails, naming the host where it can
    */
   Map<String, String> build(Fleet fleet, Collection<String> hosts, BuildListener listener);
 

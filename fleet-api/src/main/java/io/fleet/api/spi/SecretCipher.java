@@ -11,7 +11,14 @@ import java.util.Collection;
  * private keys. Errors are {@link io.fleet.api.SecretException}s that never contain plaintext.
  */
 public interface SecretCipher {
-  /** Encrypts {@code plaintext} so that any one of {@code recipients} can decrypt it. */
+  /**
+   * Encrypts {@code plaintext} so that any one of {@code recipients} can decrypt it. The result is
+   * a binary age v1 file (not armored) that the {@code age} CLI opens with a matching identity.
+   * Implementations must not keep or log the plaintext.
+   *
+   * @throws io.fleet.api.SecretException if there are no recipients or one is malformed (the
+   *     message names the recipient, never the plaintext)
+   */
   byte[] encrypt(byte[] plaintext, Collection<String> recipients);
 
   /**

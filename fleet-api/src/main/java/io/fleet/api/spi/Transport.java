@@ -14,7 +14,8 @@ import io.fleet.api.Host;
  */
 public interface Transport extends AutoCloseable {
   /**
-   * Opens a new connection to {@code host} (reached at {@link Host#deployTarget()}).
+   * Opens a new connection to {@code host} (reached at {@link Host#deployTarget()}, through its
+   * jump host if it has one), authenticated and with the host's key checked.
    *
    * @throws io.fleet.api.TransportException if the host cannot be reached or authenticated
    */

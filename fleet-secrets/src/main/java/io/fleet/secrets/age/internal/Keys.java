@@ -1,0 +1,108 @@
+package io.fleet.secrets.age.internal;
+
+import io.fleet.secrets.age.AgeException;
+import io.fleet.secrets.age.AgeException.Kind;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/** Parses the recipient and identity strings the public API accepts. */
+public final class Keys {
+  private Keys() {}
+
+  /** Parses recipients: {@code age1…} keys or {@code ssh-ed25519 AAAA… [comment]} lines. */
+  public static List<Recipient> recipients(Collection<String> recipients) {
+    if (recipients == null || recipients.isEmpty()) {
+      throw new AgeException(
+          Kind.INVALID_KEY, "no recipients given: an age file needs at least one recipient");
+    }
+    List<Recipient> out = new ArrayList<>(recipients.size());
+    int i = 0;
+    for (String r : recipients) {
+      i++;
+      if (r == null) {
+        throw new AgeException(Kind.INVALID_KEY, "recipient #" + i + " is null");
+      }
+      String s = r.trim();
+      if (s.startsWith("age1")) {
+        out.add(X25519Keys.parseRecipient(s));
+      } else if (s.startsWith("ssh-")) {
+        out.add(SshKeys.parseRecipient(s));
+      } else if (s.startsWith("AGE-SECRET-KEY-")) {
+        throw new AgeException(
+            Kind.INVALID_KEY,
+            "recipient #"
+                + i
+                + " is an age secret key, not a recipient: pass its age1… public key");
+      } else {
+        String shown = s.length() > 40 ? s.substring(0, 40) + "…" : s;
+        throw new AgeException(
+            Kind.INVALID_KEY,
+            "recipient #"
+                + i
+                + " ('"
+                + shown
+                + "') is neither an age1… key nor an ssh-ed25519 public key line");
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Parses identities: each an {@code AGE-SECRET-KEY-1…} key, the text of an age identity file
+   * ({@code #} comments, several keys), or the text of an unencrypted OpenSSH ed25519 private key.
+   */
+  public static List<Identity> identities(Collection<String> identities) {
+    if (identities == null || identities.isEmpty()) {
+      throw new AgeException(Kind.INVALID_KEY, "no identities given to decrypt with");
+    }
+    List<Identity> out = new ArrayList<>();
+    int i = 0;
+    for (String text : identities) {
+      i++;
+      String where = "identity #" + i;
+      if (text == null) {
+        throw new AgeException(Kind.INVALID_KEY, where + " is null");
+      }
+      if (SshKeys.isPrivateKeyFile(text)) {
+        out.add(SshKeys.parsePrivateKey(text, where));
+        continue;
+      }
+      int before = out.size();
+      String[] lines = text.split("\n", -1);
+      for (int ln = 0; ln < lines.length; ln++) {
+        String line = lines[ln].trim();
+        if (line.isEmpty() || line.startsWith("#")) {
+          continue;
+        }
+        String at = where + (lines.length > 1 ? " line " + (ln + 1) : "");
+        if (line.startsWith("AGE-SECRET-KEY-")) {
+          out.add(X25519Keys.parseIdentity(line, at));
+        } else if (line.startsWith("ssh-")) {
+          throw new AgeException(
+              Kind.INVALID_KEY,
+              at + " is an SSH public key; decrypting needs the private key file's text");
+        } else if (line.startsWith("-----BEGIN")) {
+          throw new AgeException(
+              Kind.INVALID_KEY,
+              at
+                  + " is a PEM key that is not an OpenSSH private key; only"
+                  + " '-----BEGIN OPENSSH PRIVATE KEY-----' ed25519 keys are supported");
+        } else {
+          throw new AgeException(
+              Kind.INVALID_KEY,
+              at + " is not an AGE-SECRET-KEY-1… identity, a # comment or an OpenSSH private key");
+        }
+      }
+      if (out.size() == before) {
+        throw new AgeException(Kind.INVALID_KEY, where + " contains no key");
+      }
+    }
+    return out;
+  }
+
+  /** A new X25519 identity, {@code AGE-SECRET-KEY-1…}. */
+  public static String generateIdentity() {
+    return X25519Keys.generate();
+  }
+}

@@ -11,6 +11,7 @@ import io.fleet.api.spi.SecretGenerator;
 import io.fleet.api.spi.SecretHostCommands;
 import io.fleet.api.spi.Services;
 import io.fleet.api.spi.Transport;
+import io.fleet.secrets.age.Age;
 import io.fleet.secrets.internal.RotationExecutor;
 import io.fleet.secrets.internal.RotationPlanner;
 import java.time.Clock;
@@ -182,6 +183,17 @@ public final class SecretRotation {
       this.operatorIdentity = Objects.requireNonNull(identity, "identity");
       this.operatorRecipient = Objects.requireNonNull(recipient, "recipient");
       return this;
+    }
+
+    /**
+     * An operator identity as {@link #operatorIdentity(String, String)}, with the recipient derived
+     * from it.
+     *
+     * @throws io.fleet.api.SecretException if it is not an age or OpenSSH ed25519 identity
+     */
+    public Builder operatorIdentity(String identity) {
+      return operatorIdentity(
+          identity, Age.recipientOf(Objects.requireNonNull(identity, "identity")));
     }
 
     /**

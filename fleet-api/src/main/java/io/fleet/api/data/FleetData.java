@@ -85,12 +85,16 @@ public abstract class FleetData {
         old == null
             ? HostData.withKey(key)
             : HostData.builder().from(old).encryptionKey(key).build();
-    return builder().from(this).putHosts(host, updated).build();
+    SortedMap<String, HostData> m = new TreeMap<>(hosts());
+    m.put(host, updated);
+    return builder().from(this).hosts(m).build();
   }
 
   /** A copy with shared secret {@code name} set. */
   public FleetData withSharedSecret(String name, SharedSecretData secret) {
-    return builder().from(this).putSharedSecrets(name, secret).build();
+    SortedMap<String, SharedSecretData> m = new TreeMap<>(sharedSecrets());
+    m.put(name, secret);
+    return builder().from(this).sharedSecrets(m).build();
   }
 
   /** A copy without shared secret {@code name}. */
@@ -105,7 +109,9 @@ public abstract class FleetData {
     SortedMap<String, StoredSecret> inner =
         new TreeMap<>(hostSecrets().getOrDefault(host, Map.of()));
     inner.put(name, secret);
-    return builder().from(this).putHostSecrets(host, inner).build();
+    SortedMap<String, Map<String, StoredSecret>> outer = new TreeMap<>(hostSecrets());
+    outer.put(host, inner);
+    return builder().from(this).hostSecrets(outer).build();
   }
 
   /**

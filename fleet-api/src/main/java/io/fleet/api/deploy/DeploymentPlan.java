@@ -1,0 +1,207 @@
+package io.fleet.api.deploy;
+
+import io.fleet.api.FleetConfigException;
+import io.fleet.api.FleetStyle;
+import io.fleet.api.Host;
+import io.fleet.api.Names;
+import io.fleet.api.spi.StorePathInfo;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.immutables.value.Value;
+
+/**
+ * What a deployment will do, decided before anything runs: which hosts (in order), which action,
+ * the system path per host, each system's closure (so the copy needs no further evaluation), the
+ * batches, and the fleet policies. Make one with {@code Deployer.plan(fleet)}; run it with {@code
+ * Deployer.execute(plan)}.
+ */
+@Value.Immutable
+@FleetStyle
+public abstract class DeploymentPlan {
+  /** A Nix store path of a system (Nix's own rules for the name part). */
+  private static final Pattern STORE_PATH =
+      Pattern.compile("/nix/store/[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\\-._?=]+");
+
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+  DeploymentPlan() {}
+
+  /** An id that names this deployment on the hosts (in the rollback marker) and in reports. */
+  public abstract String id();
+
+  /** The action. */
+  public abstract DeployAction action();
+
+  /** The hosts, in the order they were chosen. */
+  public abstract List<Host> hosts();
+
+  /** Host name to the store path of the system to deploy there. */
+  public abstract Map<String, String> systems();
+
+  /** System path to its closure (every path it needs, each with its size and references). */
+  public abstract Map<String, List<StorePathInfo>> closures();
+
+  /**
+   * Host names in batches, run one after another; the first is the canary when there are several.
+   */
+  public abstract List<List<String>> batches();
+
+  /** How many hosts are deployed at the same time. */
+  @Value.Default
+  public int parallelism() {
+    return 10;
+  }
+
+  /**
+   * Whether to keep deploying other hosts after one fails. When false (the default) no new host
+   * starts after a failure. Either way, a failed first batch of several stops the later ones: that
+   * is what a canary is for.
+   */
+  @Value.Default
+  public boolean keepGoing() {
+    return false;
+  }
+
+  /** Whether to return already confirmed hosts to their previous generation when another fails. */
+  @Value.Default
+  public boolean rollbackSucceededOnFailure() {
+    return false;
+  }
+
+  /** Whether to let each host fetch missing paths from its own binary caches before the copy. */
+  @Value.Default
+  public boolean substituteOnHost() {
+    return false;
+  }
+
+  /** The most one host may take from preflight to confirmation; past it the host is rolled back. */
+  @Value.Default
+  public Duration hostTimeout() {
+    return Duration.ofMinutes(30);
+  }
+
+  /** The most one command may take (the copy and activation have their own limits). */
+  @Value.Default
+  public Duration commandTimeout() {
+    return Duration.ofMinutes(2);
+  }
+
+  /** The most {@code switch-to-configuration} may take. */
+  @Value.Default
+  public Duration activationTimeout() {
+    return Duration.ofMinutes(5);
+  }
+
+  /**
+   * How long after arming the watchdog waits before rolling an unconfirmed host back. Must cover
+   * activation, health checks and confirmation.
+   */
+  @Value.Default
+  public Duration rollbackWindow() {
+    return Duration.ofMinutes(10);
+  }
+
+  /** How long to keep trying to reach a host again after its connection was lost. */
+  @Value.Default
+  public Duration reconnectTimeout() {
+    return Duration.ofMinutes(1);
+  }
+
+  /** Checks run after activation and before confirmation, in order. */
+  public abstract List<HealthCheck> healthChecks();
+
+  /** The host named {@code name}. */
+  public Host host(String name) {
+    Host h = hostsByName().get(name);
+    if (h != null) {
+      return h;
+    }
+    throw new FleetConfigException("deployment plan " + id() + " has no host " + Names.quote(name));
+  }
+
+  @Value.Lazy
+  Map<String, Host> hostsByName() {
+    Map<String, Host> m = new java.util.HashMap<>();
+    for (Host h : hosts()) {
+      m.put(h.name(), h);
+    }
+    return m;
+  }
+
+  /** The closure of the system planned for {@code host}. */
+  public List<StorePathInfo> closureOf(String host) {
+    return closures().getOrDefault(systems().get(host), List.of());
+  }
+
+  /** Whether {@code path} is a syntactically valid Nix store path. */
+  public static boolean isStorePath(String path) {
+    return path != null && STORE_PATH.matcher(path).matches();
+  }
+
+  @Value.Check
+  void check() {
+    List<String> problems = new ArrayList<>();
+    if (!ID.matcher(id()).matches()) {
+      problems.add(
+          "deployment id " + Names.quote(id()) + " is invalid: use letters, digits, '.', '_', '-'");
+    }
+    if (parallelism() < 1) {
+      problems.add("parallelism " + parallelism() + " is less than 1");
+    }
+    if (rollbackWindow().compareTo(Duration.ofSeconds(10)) < 0) {
+      problems.add("rollback window " + rollbackWindow() + " is shorter than 10 seconds");
+    }
+    Set<String> names = new HashSet<>();
+    for (Host h : hosts()) {
+      if (!names.add(h.name())) {
+        problems.add("host " + Names.quote(h.name()) + " is listed twice");
+      }
+      String system = systems().get(h.name());
+      if (system == null) {
+        problems.add("host " + Names.quote(h.name()) + " has no system path: build it or give one");
+      } else if (!isStorePath(system)) {
+        problems.add(
+            "host "
+                + Names.quote(h.name())
+                + ": system "
+                + Names.quote(system)
+                + " is not a Nix store path (/nix/store/<32 base-32 chars>-<name>)");
+      } else if (!closures().containsKey(system)) {
+        problems.add("host " + Names.quote(h.name()) + ": the closure of its system is unknown");
+      }
+    }
+    Set<String> batched = new HashSet<>();
+    for (List<String> batch : batches()) {
+      for (String name : batch) {
+        if (!names.contains(name)) {
+          problems.add("batch names " + Names.quote(name) + ", which is not a host of the plan");
+        } else if (!batched.add(name)) {
+          problems.add("host " + Names.quote(name) + " is in more than one batch");
+        }
+      }
+    }
+    if (!batched.equals(names)) {
+      Set<String> missing = new HashSet<>(names);
+      missing.removeAll(batched);
+      if (!missing.isEmpty()) {
+        problems.add("hosts " + missing + " are in no batch");
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new FleetConfigException("deployment plan is invalid:", problems);
+    }
+  }
+
+  /** A builder; most users go through {@code Deployer.plan(fleet)} instead. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds a {@link DeploymentPlan}. */
+  public static class Builder extends ImmutableDeploymentPlan.Builder {}
+}

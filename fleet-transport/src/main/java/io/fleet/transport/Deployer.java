@@ -1,0 +1,703 @@
+package io.fleet.transport;
+
+import io.fleet.api.DeploymentException;
+import io.fleet.api.Fleet;
+import io.fleet.api.FleetConfigException;
+import io.fleet.api.Host;
+import io.fleet.api.Names;
+import io.fleet.api.TransportException;
+import io.fleet.api.deploy.DeployAction;
+import io.fleet.api.deploy.DeploymentListener;
+import io.fleet.api.deploy.DeploymentPlan;
+import io.fleet.api.deploy.DeploymentReport;
+import io.fleet.api.deploy.HealthCheck;
+import io.fleet.api.deploy.HostOutcome;
+import io.fleet.api.deploy.HostProtocol;
+import io.fleet.api.deploy.HostReport;
+import io.fleet.api.spi.BuildListener;
+import io.fleet.api.spi.CommandResult;
+import io.fleet.api.spi.Connection;
+import io.fleet.api.spi.Evaluator;
+import io.fleet.api.spi.StorePathInfo;
+import io.fleet.api.spi.Transport;
+import io.fleet.transport.internal.Events;
+import io.fleet.transport.internal.HostRun;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Plans and runs deployments of NixOS systems to a fleet, with automatic rollback.
+ *
+ * <pre>{@code
+ * Deployer deployer = Deployer.builder().transport(transport).evaluator(evaluator).build();
+ * DeploymentPlan plan = deployer.plan(fleet)
+ *     .select("@web").skip("web-3")
+ *     .action(DeployAction.SWITCH)
+ *     .canary(1).batchSize(20).parallelism(10)
+ *     .healthCheck(HealthCheck.command("systemctl", "is-system-running", "--wait"))
+ *     .build();
+ * DeploymentReport report = deployer.execute(plan);
+ * }</pre>
+ *
+ * <p>Each host is deployed by the protocol of {@link HostProtocol} on one connection: a one round
+ * trip preflight (which also finds the paths the host lacks), the copy of those paths only, arming
+ * of the rollback (marker and watchdog timer, after the copy), {@code switch-to-configuration}
+ * detached from the SSH session, health checks, and confirmation over a new connection. When
+ * activation or a check fails, the deployer rolls the host back at once if it can reach it; if it
+ * cannot, the host's watchdog does when the rollback window ends. A happy {@code SWITCH} takes four
+ * command round trips plus the copy.
+ *
+ * <p>Fleet policies come from the plan: parallelism, batches (a canary first), keep going or stop
+ * at the first failure, and (opt-in) returning hosts that already succeeded to their previous
+ * generation when another fails. Interrupting the thread that calls {@link #execute} cancels: no
+ * new host starts, hosts not yet armed stop, hosts armed but not activated are rolled back, hosts
+ * being activated finish (confirmed or rolled back); {@code execute} then returns the report with
+ * {@link DeploymentReport#cancelled()} set and the thread's interrupt flag set again.
+ *
+ * <p>A {@code Deployer} is immutable and thread-safe; it does not own the transport or evaluator.
+ */
+public final class Deployer {
+  private static final DateTimeFormatter ID_TIME =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
+
+  private final Transport transport;
+  private final Evaluator evaluator;
+  private final List<DeploymentListener> listeners;
+  private final Clock clock;
+  private final Sleeper sleeper;
+  private final HttpProbe http;
+
+  private Deployer(Builder b) {
+    this.transport = b.transport;
+    this.evaluator = b.evaluator;
+    this.listeners = List.copyOf(b.listeners);
+    this.clock = b.clock;
+    this.sleeper = b.sleeper;
+    this.http = b.http != null ? b.http : defaultProbe();
+  }
+
+  /** A builder; {@link Builder#transport} is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Waits on the deployer's clock; the default sleeps for real. */
+  @FunctionalInterface
+  public interface Sleeper {
+    /** Waits {@code d}. */
+    void sleep(Duration d) throws InterruptedException;
+  }
+
+  /** Checks an HTTP health-check URL; the default uses the JDK's {@code HttpClient}. */
+  @FunctionalInterface
+  public interface HttpProbe {
+    /** Whether {@code url} answers a GET with a 2xx status within {@code timeout}. */
+    boolean isHealthy(URI url, Duration timeout);
+  }
+
+  /** Starts a plan for {@code fleet}: choose hosts, action and policies, then {@code build()}. */
+  public Planner plan(Fleet fleet) {
+    return new Planner(Objects.requireNonNull(fleet, "fleet"));
+  }
+
+  /**
+   * Fetches {@code host}'s public SSH host key ({@code ssh-ed25519 AAAA…}), the recipient its
+   * secrets are encrypted to.
+   *
+   * @throws TransportException if the host cannot be reached or has no ed25519 host key
+   */
+  public String fetchHostKey(Host host) {
+    try (Connection c = transport.connect(host)) {
+      CommandResult r = c.run(HostProtocol.hostKey());
+      String line = r.stdoutText().trim();
+      if (!r.isSuccess() || !line.startsWith("ssh-ed25519 ")) {
+        throw new TransportException(
+            host.name(),
+            TransportException.Reason.OTHER,
+            "host "
+                + host.name()
+                + " has no ed25519 host key in "
+                + HostProtocol.HOST_KEY_PUB
+                + ": "
+                + r.stderrText().trim());
+      }
+      return line;
+    }
+  }
+
+  /**
+   * Runs {@code plan} and reports what happened on every host. Never throws for a host's failure:
+   * that is in the report.
+   */
+  public DeploymentReport execute(DeploymentPlan plan) {
+    Instant started = clock.instant();
+    Events events = new Events(listeners, clock);
+    AtomicBoolean cancelled = new AtomicBoolean();
+    AtomicBoolean stop = new AtomicBoolean();
+    Map<String, HostReport> reports = new ConcurrentHashMap<>();
+    int threads = Math.min(plan.parallelism(), Math.max(1, plan.hosts().size()));
+    AtomicInteger n = new AtomicInteger();
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "fleet-deploy-" + plan.id() + "-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    HostRun.ClosureCopyFactory copies =
+        evaluator != null
+            ? HostRun.copies(evaluator)
+            : ev -> {
+              throw new DeploymentException(
+                  "the deployer has no evaluator to export closures with: pass one to the builder");
+            };
+    boolean interrupted = false;
+    try {
+      for (int b = 0; b < plan.batches().size(); b++) {
+        List<String> batch = plan.batches().get(b);
+        Map<String, Future<HostReport>> futures = new LinkedHashMap<>();
+        for (String name : batch) {
+          if (cancelled.get() || stop.get()) {
+            reports.put(name, notStarted(plan, name, cancelled.get(), events));
+            continue;
+          }
+          Host host = plan.host(name);
+          futures.put(
+              name,
+              pool.submit(
+                  () -> {
+                    if (cancelled.get() || stop.get()) {
+                      return notStarted(plan, name, cancelled.get(), events);
+                    }
+                    HostReport r =
+                        new HostRun(
+                                plan,
+                                host,
+                                transport,
+                                copies,
+                                events,
+                                clock,
+                                sleeper::sleep,
+                                http::isHealthy,
+                                cancelled::get)
+                            .run();
+                    if (isFailure(r) && !plan.keepGoing()) {
+                      stop.set(true);
+                    }
+                    return r;
+                  }));
+        }
+        for (Map.Entry<String, Future<HostReport>> e : futures.entrySet()) {
+          while (true) {
+            try {
+              reports.put(e.getKey(), e.getValue().get());
+              break;
+            } catch (InterruptedException ie) {
+              interrupted = true;
+              cancelled.set(true);
+            } catch (ExecutionException ee) {
+              reports.put(
+                  e.getKey(),
+                  HostReport.builder()
+                      .host(e.getKey())
+                      .system(plan.systems().get(e.getKey()))
+                      .outcome(HostOutcome.FAILED)
+                      .error("internal error: " + ee.getCause())
+                      .build());
+              break;
+            }
+          }
+        }
+        boolean batchFailed = batch.stream().map(reports::get).anyMatch(Deployer::isFailure);
+        if (batchFailed && (!plan.keepGoing() || (b == 0 && plan.batches().size() > 1))) {
+          stop.set(true);
+        }
+      }
+      boolean anyFailed = reports.values().stream().anyMatch(Deployer::isFailure);
+      if (anyFailed && plan.rollbackSucceededOnFailure() && !cancelled.get()) {
+        revertSucceeded(plan, reports, pool, events);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    List<HostReport> ordered = new ArrayList<>();
+    for (Host h : plan.hosts()) {
+      ordered.add(reports.get(h.name()));
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    return DeploymentReport.builder()
+        .deploymentId(plan.id())
+        .action(plan.action())
+        .startedAt(started)
+        .finishedAt(clock.instant())
+        .cancelled(cancelled.get())
+        .hosts(ordered)
+        .build();
+  }
+
+  private static boolean isFailure(HostReport r) {
+    return r != null
+        && !r.outcome().isSuccess()
+        && r.outcome() != HostOutcome.SKIPPED
+        && r.outcome() != HostOutcome.CANCELLED;
+  }
+
+  private static HostReport notStarted(
+      DeploymentPlan plan, String name, boolean cancelled, Events events) {
+    HostOutcome o = cancelled ? HostOutcome.CANCELLED : HostOutcome.SKIPPED;
+    String why =
+        cancelled
+            ? "not started: the deployment was cancelled"
+            : "not started: another host failed and the plan stops on failure";
+    events.hostFinished(name, o, why);
+    return HostReport.builder()
+        .host(name)
+        .system(plan.systems().get(name))
+        .outcome(o)
+        .error(why)
+        .build();
+  }
+
+  private void revertSucceeded(
+      DeploymentPlan plan, Map<String, HostReport> reports, ExecutorService pool, Events events) {
+    List<String> failed = new ArrayList<>();
+    for (HostReport r : reports.values()) {
+      if (isFailure(r)) {
+        failed.add(r.host());
+      }
+    }
+    Map<String, Future<HostReport>> futures = new LinkedHashMap<>();
+    for (HostReport r : reports.values()) {
+      if (r.outcome() == HostOutcome.CONFIRMED && r.generationBefore().isPresent()) {
+        futures.put(
+            r.host(),
+            pool.submit(() -> revert(plan, r, "reverted because " + failed + " failed", events)));
+      }
+    }
+    for (Map.Entry<String, Future<HostReport>> e : futures.entrySet()) {
+      try {
+        reports.put(e.getKey(), e.getValue().get());
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (ExecutionException ee) {
+        // revert() reports its own failures; keep the confirmed report
+      }
+    }
+  }
+
+  private HostReport revert(DeploymentPlan plan, HostReport r, String why, Events events) {
+    Host host = plan.host(r.host());
+    boolean sudo = host.deployTarget().needsSudo();
+    HostReport.Builder b = HostReport.builder().from(r);
+    try (Connection c = transport.connect(host)) {
+      CommandResult res =
+          c.run(
+              HostProtocol.revert(
+                  plan.id(),
+                  r.generationBefore().get(),
+                  plan.systems().get(r.host()),
+                  sudo,
+                  plan.activationTimeout()));
+      if (!res.isSuccess()) {
+        b.outcome(HostOutcome.ROLLBACK_FAILED)
+            .error(
+                why
+                    + "; the revert failed (exit "
+                    + res.exitCode()
+                    + "): "
+                    + res.stderrText().trim());
+      } else {
+        List<String> g = HostProtocol.parse(res.stdoutText()).get("generation");
+        b.outcome(HostOutcome.REVERTED).error(why).rolledBackBy("deployer");
+        if (g != null) {
+          b.generationAfter(Long.parseLong(g.get(0).trim()));
+        }
+      }
+    } catch (RuntimeException e) {
+      b.outcome(HostOutcome.ROLLBACK_FAILED).error(why + "; the revert failed: " + e.getMessage());
+    }
+    HostReport out = b.roundTrips(r.roundTrips() + 1).build();
+    events.hostFinished(out.host(), out.outcome(), out.error().orElse(""));
+    return out;
+  }
+
+  private static HttpProbe defaultProbe() {
+    return (url, timeout) -> {
+      try {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(timeout).build();
+        HttpResponse<Void> resp =
+            client.send(
+                HttpRequest.newBuilder(url).timeout(timeout).GET().build(),
+                HttpResponse.BodyHandlers.discarding());
+        return resp.statusCode() / 100 == 2;
+      } catch (java.io.IOException e) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    };
+  }
+
+  /** Makes a {@link DeploymentPlan} for a fleet; get one from {@link Deployer#plan}. */
+  public final class Planner {
+    private final Fleet fleet;
+    private final List<String> selectors = new ArrayList<>();
+    private final List<String> skips = new ArrayList<>();
+    private final Map<String, String> systems = new HashMap<>();
+    private final DeploymentPlan.Builder plan = DeploymentPlan.builder();
+    private DeployAction action = DeployAction.SWITCH;
+    private String id;
+    private int canary;
+    private int batchSize;
+
+    private Planner(Fleet fleet) {
+      this.fleet = fleet;
+    }
+
+    /** Chooses hosts by name, {@code @tag} or glob; none chosen means every host. */
+    public Planner select(String... selectors) {
+      this.selectors.addAll(Arrays.asList(selectors));
+      return this;
+    }
+
+    /** Leaves out hosts chosen by these names, tags or globs. */
+    public Planner skip(String... skips) {
+      this.skips.addAll(Arrays.asList(skips));
+      return this;
+    }
+
+    /** The action; {@link DeployAction#SWITCH} unless set. */
+    public Planner action(DeployAction action) {
+      this.action = Objects.requireNonNull(action, "action");
+      return this;
+    }
+
+    /**
+     * The system path to deploy to {@code host}, instead of the host's {@link Host#systemPath()} or
+     * a build by the evaluator.
+     */
+    public Planner system(String host, String systemPath) {
+      systems.put(host, systemPath);
+      return this;
+    }
+
+    /** System paths per host; see {@link #system}. */
+    public Planner systems(Map<String, String> systems) {
+      this.systems.putAll(systems);
+      return this;
+    }
+
+    /** The deployment id (letters, digits, {@code . _ -}); generated unless set. */
+    public Planner id(String id) {
+      this.id = id;
+      return this;
+    }
+
+    /** Deploys the first {@code n} hosts as a canary batch before any other. */
+    public Planner canary(int n) {
+      this.canary = n;
+      return this;
+    }
+
+    /** Splits the hosts after the canary into batches of {@code n} (0: one batch). */
+    public Planner batchSize(int n) {
+      this.batchSize = n;
+      return this;
+    }
+
+    /** How many hosts to deploy at the same time. */
+    public Planner parallelism(int n) {
+      plan.parallelism(n);
+      return this;
+    }
+
+    /** Keep deploying other hosts after one fails (a failed canary still stops the rest). */
+    public Planner keepGoing(boolean keepGoing) {
+      plan.keepGoing(keepGoing);
+      return this;
+    }
+
+    /** Return hosts that already succeeded to their previous generation when another fails. */
+    public Planner rollbackSucceededOnFailure(boolean rollback) {
+      plan.rollbackSucceededOnFailure(rollback);
+      return this;
+    }
+
+    /** Let hosts fetch missing paths from their own binary caches before the copy. */
+    public Planner substituteOnHost(boolean substitute) {
+      plan.substituteOnHost(substitute);
+      return this;
+    }
+
+    /** The most one host may take; past it the host is rolled back. */
+    public Planner hostTimeout(Duration d) {
+      plan.hostTimeout(d);
+      return this;
+    }
+
+    /** The most one command may take. */
+    public Planner commandTimeout(Duration d) {
+      plan.commandTimeout(d);
+      return this;
+    }
+
+    /** The most {@code switch-to-configuration} may take. */
+    public Planner activationTimeout(Duration d) {
+      plan.activationTimeout(d);
+      return this;
+    }
+
+    /** How long the watchdog waits for confirmation before rolling a host back. */
+    public Planner rollbackWindow(Duration d) {
+      plan.rollbackWindow(d);
+      return this;
+    }
+
+    /** How long to keep trying to reach a host whose connection was lost. */
+    public Planner reconnectTimeout(Duration d) {
+      plan.reconnectTimeout(d);
+      return this;
+    }
+
+    /** Adds a health check, run after activation and before confirmation. */
+    public Planner healthCheck(HealthCheck check) {
+      plan.addHealthChecks(check);
+      return this;
+    }
+
+    /**
+     * The plan: selects the hosts, finds each one's system (given, the host's own, or one batched
+     * build by the evaluator), and the closures of those systems (one evaluator call).
+     *
+     * @throws FleetConfigException if no host is chosen, a name is unknown, or the plan is invalid
+     * @throws DeploymentException if systems are missing and there is no evaluator to build them
+     */
+    public DeploymentPlan build() {
+      List<Host> hosts = fleet.select(selectors, skips);
+      if (hosts.isEmpty()) {
+        throw new FleetConfigException(
+            "no host of fleet "
+                + Names.quote(fleet.name())
+                + " is chosen by "
+                + (selectors.isEmpty() ? "(all)" : selectors)
+                + (skips.isEmpty() ? "" : " minus " + skips));
+      }
+      Map<String, String> chosen = new LinkedHashMap<>();
+      List<String> toBuild = new ArrayList<>();
+      for (Host h : hosts) {
+        String s = systems.get(h.name());
+        if (s == null) {
+          s = h.systemPath().orElse(null);
+        }
+        if (s == null) {
+          toBuild.add(h.name());
+        } else {
+          chosen.put(h.name(), s);
+        }
+      }
+      if (!toBuild.isEmpty()) {
+        requireEvaluator("build the systems of " + toBuild);
+        chosen.putAll(evaluator.build(fleet, toBuild, BuildListener.NONE));
+      }
+      for (Host h : hosts) {
+        String s = chosen.get(h.name());
+        if (!DeploymentPlan.isStorePath(s)) {
+          throw new FleetConfigException(
+              "host "
+                  + Names.quote(h.name())
+                  + ": system "
+                  + Names.quote(s)
+                  + " is not a Nix store path (/nix/store/<32 base-32 chars>-<name>)");
+        }
+      }
+      Set<String> distinct = new LinkedHashSet<>(chosen.values());
+      requireEvaluator("find the closures of the systems");
+      Map<String, StorePathInfo> infos = new HashMap<>();
+      for (StorePathInfo i : evaluator.closure(distinct)) {
+        infos.put(i.path(), i);
+      }
+      Map<String, List<StorePathInfo>> closures = new HashMap<>();
+      for (String s : distinct) {
+        closures.put(s, closureOf(s, infos));
+      }
+      List<String> names = new ArrayList<>();
+      hosts.forEach(h -> names.add(h.name()));
+      return plan.id(id != null ? id : newId())
+          .action(action)
+          .hosts(hosts)
+          .systems(chosen)
+          .closures(closures)
+          .batches(batches(names))
+          .build();
+    }
+
+    private List<List<String>> batches(List<String> names) {
+      List<List<String>> out = new ArrayList<>();
+      int i = 0;
+      if (canary > 0 && canary < names.size()) {
+        out.add(List.copyOf(names.subList(0, canary)));
+        i = canary;
+      }
+      int size = batchSize > 0 ? batchSize : names.size();
+      while (i < names.size()) {
+        int end = Math.min(names.size(), i + size);
+        out.add(List.copyOf(names.subList(i, end)));
+        i = end;
+      }
+      return out;
+    }
+
+    private void requireEvaluator(String what) {
+      if (evaluator == null) {
+        throw new DeploymentException(
+            "the deployer needs an evaluator to "
+                + what
+                + ": pass one with Deployer.builder().evaluator(...)");
+      }
+    }
+  }
+
+  /** The closure of {@code root}, references first, from the infos of a bigger closure. */
+  private static List<StorePathInfo> closureOf(String root, Map<String, StorePathInfo> infos) {
+    List<StorePathInfo> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    // Iterative post-order depth-first search, so deep closures cannot overflow the stack.
+    List<Object[]> stack = new ArrayList<>();
+    stack.add(new Object[] {root, null});
+    seen.add(root);
+    while (!stack.isEmpty()) {
+      Object[] top = stack.get(stack.size() - 1);
+      String path = (String) top[0];
+      StorePathInfo info = infos.get(path);
+      if (info == null) {
+        throw new DeploymentException(
+            "the evaluator's closure lacks " + Names.quote(path) + ", which " + root + " needs");
+      }
+      @SuppressWarnings("unchecked")
+      java.util.Iterator<String> it = (java.util.Iterator<String>) top[1];
+      if (it == null) {
+        it = info.references().iterator();
+        top[1] = it;
+      }
+      boolean pushed = false;
+      while (it.hasNext()) {
+        String r = it.next();
+        if (seen.add(r)) {
+          stack.add(new Object[] {r, null});
+          pushed = true;
+          break;
+        }
+      }
+      if (!pushed) {
+        stack.remove(stack.size() - 1);
+        out.add(info);
+      }
+    }
+    return out;
+  }
+
+  private String newId() {
+    return "deploy-"
+        + ID_TIME.format(clock.instant())
+        + "-"
+        + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000000) | 0x1000000)
+            .substring(1);
+  }
+
+  /** Builds a {@link Deployer}. */
+  public static final class Builder {
+    private Transport transport;
+    private Evaluator evaluator;
+    private final List<DeploymentListener> listeners = new ArrayList<>();
+    private Clock clock = Clock.systemUTC();
+    private Sleeper sleeper = d -> Thread.sleep(d.toMillis());
+    private HttpProbe http;
+
+    private Builder() {}
+
+    /** The transport to the hosts (required). */
+    public Builder transport(Transport transport) {
+      this.transport = transport;
+      return this;
+    }
+
+    /** The evaluator that builds systems, describes closures and exports paths. */
+    public Builder evaluator(Evaluator evaluator) {
+      this.evaluator = evaluator;
+      return this;
+    }
+
+    /** Adds a listener for every step's events. */
+    public Builder listener(DeploymentListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** Adds listeners. */
+    public Builder listeners(Collection<DeploymentListener> listeners) {
+      listeners.forEach(this::listener);
+      return this;
+    }
+
+    /**
+     * The clock for timings, deadlines and waits, and how to wait on it. Tests pass a virtual clock
+     * ({@code fakeFleet.clock(), fakeFleet.clock()::sleep}); the default is the system clock.
+     */
+    public Builder clock(Clock clock, Sleeper sleeper) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+      return this;
+    }
+
+    /** How HTTP health checks are fetched; the default uses the JDK's {@code HttpClient}. */
+    public Builder httpProbe(HttpProbe probe) {
+      this.http = probe;
+      return this;
+    }
+
+    /**
+     * The deployer.
+     *
+     * @throws FleetConfigException if no transport was given
+     */
+    public Deployer build() {
+      if (transport == null) {
+        throw new FleetConfigException(
+            "Deployer.builder() needs a transport: call .transport(new SshTransport(...)) or pass a"
+                + " fake fleet's transport");
+      }
+      return new Deployer(this);
+    }
+  }
+}

@@ -1,0 +1,222 @@
+package io.fleet.transport.internal;
+
+import io.fleet.api.DeploymentException;
+import io.fleet.api.FleetException;
+import io.fleet.api.deploy.DeployStep;
+import io.fleet.api.deploy.HostProtocol;
+import io.fleet.api.spi.CommandResult;
+import io.fleet.api.spi.Connection;
+import io.fleet.api.spi.Evaluator;
+import io.fleet.api.spi.StorePathInfo;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Copies the store paths a host lacks: optionally lets the host substitute them from its caches
+ * first ({@link HostProtocol#SUBSTITUTE_SCRIPT}), then streams {@link Evaluator#export} of the rest
+ * into {@code nix-store --import} on the host without holding the stream in memory. Reports
+ * progress in bytes and paths.
+ */
+public final class ClosureCopy {
+  /** What a copy did. */
+  public static final class Result {
+    final List<String> copied;
+    final long bytes;
+    final int substituted;
+
+    Result(List<String> copied, long bytes, int substituted) {
+      this.copied = copied;
+      this.bytes = bytes;
+      this.substituted = substituted;
+    }
+  }
+
+  private final Evaluator evaluator;
+  private final Events events;
+
+  ClosureCopy(Evaluator evaluator, Events events) {
+    this.evaluator = evaluator;
+    this.events = events;
+  }
+
+  /**
+   * Copies {@code missing} (in closure order, references first) over {@code conn}.
+   *
+   * @throws DeploymentException if the host refuses the import, with its error
+   * @throws io.fleet.api.TransportException if the connection fails
+   */
+  Result copy(
+      Connection conn,
+      String host,
+      List<StorePathInfo> missing,
+      boolean substitute,
+      boolean sudo,
+      Duration timeout) {
+    if (missing.isEmpty()) {
+      return new Result(List.of(), 0, 0);
+    }
+    List<StorePathInfo> toSend = missing;
+    int substituted = 0;
+    if (substitute) {
+      List<String> paths = missing.stream().map(StorePathInfo::path).collect(Collectors.toList());
+      CommandResult r = conn.run(HostProtocol.substitute(paths, sudo, timeout));
+      if (!r.isSuccess()) {
+        throw new DeploymentException(
+            host,
+            "substitution on "
+                + host
+                + " failed (exit "
+                + r.exitCode()
+                + "): "
+                + r.stderrText().trim(),
+            null);
+      }
+      Set<String> still =
+          new HashSet<>(HostProtocol.parse(r.stdoutText()).getOrDefault("missing", List.of()));
+      toSend = missing.stream().filter(p -> still.contains(p.path())).collect(Collectors.toList());
+      substituted = missing.size() - toSend.size();
+      events.progress(
+          host,
+          DeployStep.COPY,
+          "host substituted " + substituted + " of " + missing.size() + " paths",
+          0,
+          0);
+    }
+    if (toSend.isEmpty()) {
+      return new Result(List.of(), 0, substituted);
+    }
+    return stream(conn, host, toSend, substituted, sudo, timeout);
+  }
+
+  private Result stream(
+      Connection conn,
+      String host,
+      List<StorePathInfo> paths,
+      int substituted,
+      boolean sudo,
+      Duration timeout) {
+    Map<String, StorePathInfo> byPath =
+        paths.stream().collect(Collectors.toMap(StorePathInfo::path, Function.identity()));
+    long totalBytes = paths.stream().mapToLong(StorePathInfo::narSize).sum();
+    List<String> names = paths.stream().map(StorePathInfo::path).collect(Collectors.toList());
+    AtomicReference<Throwable> exportError = new AtomicReference<>();
+    PipedInputStream pipeIn = new PipedInputStream(1 << 16);
+    PipedOutputStream pipeOut;
+    try {
+      pipeOut = new PipedOutputStream(pipeIn);
+    } catch (IOException e) {
+      throw new FleetException("cannot create the copy pipe: " + e.getMessage(), e);
+    }
+    Thread exporter =
+        new Thread(
+            () -> {
+              try (OutputStream o = pipeOut) {
+                evaluator.export(names, o);
+              } catch (IOException | RuntimeException e) {
+                exportError.set(e);
+              }
+            },
+            "fleet-export-" + host);
+    exporter.setDaemon(true);
+    exporter.start();
+    List<String> imported = new ArrayList<>();
+    AtomicLong doneBytes = new AtomicLong();
+    OutputStream lines =
+        new LineSink(
+            line -> {
+              StorePathInfo info = byPath.get(line);
+              if (info != null) {
+                synchronized (imported) {
+                  imported.add(line);
+                }
+                long d = doneBytes.addAndGet(info.narSize());
+                events.progress(host, DeployStep.COPY, line, d, totalBytes);
+              }
+            });
+    CommandResult r;
+    try {
+      r = conn.run(HostProtocol.importPaths(sudo, timeout), pipeIn, lines);
+    } finally {
+      try {
+        pipeIn.close(); // unblocks the exporter if the host stopped reading
+      } catch (IOException ignored) {
+        // closing a pipe does not fail in a way that matters here
+      }
+      try {
+        exporter.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (!r.isSuccess()) {
+      throw new DeploymentException(
+          host,
+          "nix-store --import on "
+              + host
+              + " failed (exit "
+              + r.exitCode()
+              + ") after "
+              + imported.size()
+              + " of "
+              + paths.size()
+              + " paths: "
+              + r.stderrText().trim(),
+          null);
+    }
+    if (exportError.get() != null) {
+      throw new DeploymentException(
+          host,
+          "exporting the closure for " + host + " failed: " + exportError.get().getMessage(),
+          exportError.get());
+    }
+    if (imported.size() < paths.size()) {
+      Set<String> got = new HashSet<>(imported);
+      List<String> lost = names.stream().filter(p -> !got.contains(p)).collect(Collectors.toList());
+      throw new DeploymentException(
+          host,
+          "nix-store --import on " + host + " did not import " + lost.size() + " paths: " + lost,
+          null);
+    }
+    return new Result(List.copyOf(imported), doneBytes.get(), substituted);
+  }
+
+  /** Splits what the host prints into lines. */
+  private static final class LineSink extends OutputStream {
+    private final java.util.function.Consumer<String> onLine;
+    private final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+
+    LineSink(java.util.function.Consumer<String> onLine) {
+      this.onLine = onLine;
+    }
+
+    @Override
+    public synchronized void write(int b) {
+      if (b == '\n') {
+        onLine.accept(buf.toString(StandardCharsets.UTF_8).trim());
+        buf.reset();
+      } else {
+        buf.write(b);
+      }
+    }
+
+    @Override
+    public synchronized void write(byte[] b, int off, int len) {
+      for (int i = off; i < off + len; i++) {
+        write(b[i]);
+      }
+    }
+  }
+}

@@ -1,0 +1,710 @@
+package io.fleet.transport.internal;
+
+import io.fleet.api.DeploymentException;
+import io.fleet.api.FleetException;
+import io.fleet.api.Host;
+import io.fleet.api.TransportException;
+import io.fleet.api.deploy.DeployAction;
+import io.fleet.api.deploy.DeployStep;
+import io.fleet.api.deploy.DeploymentPlan;
+import io.fleet.api.deploy.HealthCheck;
+import io.fleet.api.deploy.HostOutcome;
+import io.fleet.api.deploy.HostProtocol;
+import io.fleet.api.deploy.HostReport;
+import io.fleet.api.spi.Command;
+import io.fleet.api.spi.CommandResult;
+import io.fleet.api.spi.Connection;
+import io.fleet.api.spi.StorePathInfo;
+import io.fleet.api.spi.Transport;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+/**
+ * Deploys one host by {@link HostProtocol}: preflight, copy, arm, activate, checks, confirm, and
+ * the rollback when a step after arming fails. Never throws: every end is a {@link HostReport}.
+ */
+public final class HostRun {
+  /** Sleeps on the deployer's clock (real or virtual). */
+  @FunctionalInterface
+  public interface Sleeper {
+    /** Waits {@code d}. */
+    void sleep(Duration d) throws InterruptedException;
+  }
+
+  /** Fetches an HTTP health-check URL; true when the answer is healthy (2xx). */
+  @FunctionalInterface
+  public interface HttpProbe {
+    /** Whether {@code url} answers with a 2xx status within {@code timeout}. */
+    boolean isHealthy(URI url, Duration timeout);
+  }
+
+  /** Thrown inside the run to end it with a report. */
+  private static final class End extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    End() {
+      super(null, null, false, false);
+    }
+  }
+
+  private final DeploymentPlan plan;
+  private final Host host;
+  private final String name;
+  private final String system;
+  private final Transport transport;
+  private final Events events;
+  private final ClosureCopy copy;
+  private final Clock clock;
+  private final Sleeper sleeper;
+  private final HttpProbe http;
+  private final BooleanSupplier cancelled;
+  private final boolean sudo;
+  private final HostReport.Builder report = HostReport.builder();
+  private final List<Connection> opened = new ArrayList<>();
+
+  private Instant start;
+  private Instant deadline;
+  private Connection conn;
+  private HostStatus before;
+  private Instant armedAt;
+  private int roundTrips;
+  private DeployStep step;
+  private Instant stepStart;
+  private DeployStep failedStep;
+  private boolean rebooted;
+  private final Map<DeployStep, Duration> stepTimes = new java.util.EnumMap<>(DeployStep.class);
+
+  /** A run of {@code plan} on {@code host}. */
+  public HostRun(
+      DeploymentPlan plan,
+      Host host,
+      Transport transport,
+      ClosureCopyFactory copies,
+      Events events,
+      Clock clock,
+      Sleeper sleeper,
+      HttpProbe http,
+      BooleanSupplier cancelled) {
+    this.plan = plan;
+    this.host = host;
+    this.name = host.name();
+    this.system = plan.systems().get(name);
+    this.transport = transport;
+    this.events = events;
+    this.copy = copies.create(events);
+    this.clock = clock;
+    this.sleeper = sleeper;
+    this.http = http;
+    this.cancelled = cancelled;
+    this.sudo = host.deployTarget().needsSudo();
+    report.host(name).system(system);
+  }
+
+  /** Makes the copier (it needs the evaluator, which the deployer holds). */
+  @FunctionalInterface
+  public interface ClosureCopyFactory {
+    /** A copier sending events to {@code events}. */
+    ClosureCopy create(Events events);
+  }
+
+  /** A copier over {@code evaluator}. */
+  public static ClosureCopyFactory copies(io.fleet.api.spi.Evaluator evaluator) {
+    return events -> new ClosureCopy(evaluator, events);
+  }
+
+  /** Runs the deployment of this host. */
+  public HostReport run() {
+    start = clock.instant();
+    deadline = start.plus(plan.hostTimeout());
+    report.startedAt(start);
+    try {
+      runSteps();
+    } catch (End e) {
+      // the report is complete
+    } catch (RuntimeException e) {
+      // A bug or an unexpected failure: make sure the host is not left armed.
+      String msg = "unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage();
+      if (armedAt != null) {
+        try {
+          rollback(msg);
+        } catch (End ignored) {
+          // reported
+        }
+      } else {
+        end(HostOutcome.FAILED, msg);
+      }
+    } finally {
+      for (Connection c : opened) {
+        try {
+          c.close();
+        } catch (RuntimeException ignored) {
+          // closing a broken connection may fail; nothing to do
+        }
+      }
+    }
+    if (failedStep != null) {
+      report.failedStep(failedStep);
+    }
+    HostReport r =
+        report
+            .roundTrips(roundTrips)
+            .rebooted(rebooted)
+            .stepTimes(stepTimes)
+            .duration(Duration.between(start, clock.instant()))
+            .build();
+    events.hostFinished(name, r.outcome(), r.error().orElse(""));
+    return r;
+  }
+
+  private void runSteps() {
+    DeployAction action = plan.action();
+    // 1. preflight: one round trip
+    begin(DeployStep.PREFLIGHT);
+    List<StorePathInfo> closure = plan.closureOf(name);
+    try {
+      conn = connect();
+      before = status(conn, closure.stream().map(StorePathInfo::path).collect(Collectors.toList()));
+    } catch (TransportException e) {
+      fail(HostOutcome.FAILED, "cannot reach the host: " + e.getMessage() + "; nothing changed");
+    }
+    report
+        .generationBefore(before.generation)
+        .systemBefore(before.current)
+        .generationAfter(before.generation);
+    if (before.marker.isPresent()) {
+      fail(
+          HostOutcome.FAILED,
+          "the host has a rollback marker "
+              + before.marker.get()
+              + " (another deployment is armed or its watchdog is pending); wait for it to end,"
+              + " or remove "
+              + HostProtocol.MARKER
+              + " if it is stale; nothing changed");
+    }
+    Set<String> missingSet = new HashSet<>(before.missing);
+    List<StorePathInfo> missing =
+        closure.stream().filter(p -> missingSet.contains(p.path())).collect(Collectors.toList());
+    long need = missing.stream().mapToLong(StorePathInfo::narSize).sum();
+    if (need > before.freeBytes) {
+      fail(
+          HostOutcome.FAILED,
+          "the copy needs "
+              + need
+              + " bytes in /nix/store but only "
+              + before.freeBytes
+              + " are free; collect garbage on the host (nix-collect-garbage -d) and retry;"
+              + " nothing changed");
+    }
+    done(missing.size() + " of " + closure.size() + " paths missing, " + need + " bytes");
+    checkCancelledBeforeChange();
+
+    // 2. copy
+    begin(DeployStep.COPY);
+    try {
+      ClosureCopy.Result r =
+          copy.copy(
+              conn, name, missing, plan.substituteOnHost(), sudo, remaining(plan.hostTimeout()));
+      report.copiedPaths(r.copied).copiedBytes(r.bytes).substitutedPaths(r.substituted);
+      done(r.copied.size() + " paths, " + r.bytes + " bytes copied");
+    } catch (FleetException e) {
+      fail(HostOutcome.FAILED, "copy failed: " + e.getMessage() + "; nothing was activated");
+    }
+    if (action == DeployAction.UPLOAD) {
+      end(HostOutcome.UPLOADED, null);
+    }
+    checkCancelledBeforeChange();
+    checkDeadlineBeforeChange();
+
+    // 3. arm
+    begin(DeployStep.ARM);
+    armedAt = clock.instant();
+    report.rollbackDueAt(armedAt.plus(plan.rollbackWindow()));
+    CommandResult armed;
+    try {
+      armed =
+          rt(
+              conn,
+              HostProtocol.arm(
+                  plan.id(),
+                  before.generation,
+                  before.profile,
+                  Math.max(1, plan.rollbackWindow().toSeconds()),
+                  action.setsProfile() ? Optional.of(system) : Optional.empty(),
+                  sudo,
+                  plan.commandTimeout()));
+    } catch (TransportException e) {
+      afterLostArm(e);
+      return;
+    }
+    if (armed.exitCode() == HostProtocol.EXIT_MARKER_EXISTS) {
+      armedAt = null;
+      fail(
+          HostOutcome.FAILED,
+          "another deployment armed the host first: " + armed.stderrText().trim());
+    }
+    if (!armed.isSuccess()) {
+      rollback("arming failed (exit " + armed.exitCode() + "): " + armed.stderrText().trim());
+    }
+    generationAfter(armed.stdoutText());
+    done("armed; watchdog due at " + armedAt.plus(plan.rollbackWindow()));
+
+    // 4. activate
+    if (cancelled.getAsBoolean()) {
+      rollback("cancelled before activation");
+    }
+    if (clock.instant().isAfter(deadline)) {
+      rollback("the host timeout of " + plan.hostTimeout() + " passed before activation");
+    }
+    activate(false);
+
+    // 5. checks
+    begin(DeployStep.CHECK);
+    for (HealthCheck check : plan.healthChecks()) {
+      runCheck(check);
+    }
+    done(plan.healthChecks().size() + " checks passed");
+    if (clock.instant().isAfter(deadline)) {
+      rollback("the host timeout of " + plan.hostTimeout() + " passed before confirmation");
+    }
+
+    // 6. confirm over a new connection
+    confirm(true);
+  }
+
+  // ------------------------------------------------------------------ steps
+
+  private void activate(boolean retry) {
+    begin(DeployStep.ACTIVATE);
+    String act = plan.action().activation().orElseThrow();
+    CommandResult r;
+    try {
+      r = rt(conn, HostProtocol.activate(system, act, sudo, plan.activationTimeout()));
+    } catch (TransportException e) {
+      if (e.reason() == TransportException.Reason.TIMEOUT) {
+        rollback(
+            "switch-to-configuration "
+                + act
+                + " did not finish within "
+                + plan.activationTimeout()
+                + ": "
+                + e.getMessage());
+      }
+      afterLostActivation(e, retry);
+      return;
+    }
+    if (!r.isSuccess()) {
+      rollback(
+          "switch-to-configuration "
+              + act
+              + " failed (exit "
+              + r.exitCode()
+              + "): "
+              + r.stderrText().trim());
+    }
+    done("switch-to-configuration " + act + " succeeded");
+  }
+
+  /** The connection broke during activation: find out what the host did. */
+  private void afterLostActivation(TransportException e, boolean retried) {
+    events.failed(name, DeployStep.ACTIVATE, "connection lost: " + e.getMessage());
+    HostStatus st = statusAfterLoss(e, "during activation");
+    Instant waitUntil = clock.instant().plus(plan.activationTimeout());
+    while (st.activating && clock.instant().isBefore(waitUntil)) {
+      pause(Duration.ofSeconds(2));
+      st = statusAfterLoss(e, "while waiting for activation");
+    }
+    if (st.activating) {
+      rollback("switch-to-configuration was still running after " + plan.activationTimeout());
+    }
+    checkStillOurs(st, "during activation");
+    boolean ok =
+        plan.action().runsNewSystem() ? system.equals(st.current) : system.equals(st.profile);
+    if (plan.action() == DeployAction.BOOT && !retried) {
+      // `switch-to-configuration boot` is idempotent: run it again to know its result.
+      activate(true);
+      return;
+    }
+    if (!ok) {
+      rollback(
+          "the connection was lost during activation ("
+              + e.getMessage()
+              + ") and the host does not run the new system");
+    }
+    done("activation finished while the connection was down");
+  }
+
+  private void afterLostArm(TransportException e) {
+    events.failed(name, DeployStep.ARM, "connection lost: " + e.getMessage());
+    HostStatus st = statusAfterLoss(e, "while arming");
+    if (st.markerId().filter(plan.id()::equals).isPresent()) {
+      rollback("the connection was lost while arming (" + e.getMessage() + ")");
+    }
+    armedAt = null;
+    report.rollbackDueAt(Optional.empty());
+    fail(
+        HostOutcome.FAILED,
+        "the connection was lost before the rollback was armed ("
+            + e.getMessage()
+            + "); nothing changed");
+  }
+
+  private void runCheck(HealthCheck check) {
+    String why = null;
+    for (int attempt = 1; attempt <= check.attempts(); attempt++) {
+      if (attempt > 1) {
+        pause(check.interval());
+      }
+      if (!check.command().isEmpty()) {
+        try {
+          CommandResult r =
+              rt(
+                  conn,
+                  Command.builder()
+                      .argv(check.command())
+                      .sudo(sudo)
+                      .timeout(check.timeout())
+                      .build());
+          if (r.isSuccess()) {
+            return;
+          }
+          why =
+              "exit "
+                  + r.exitCode()
+                  + ": "
+                  + (r.stdoutText().trim() + " " + r.stderrText().trim()).trim();
+        } catch (TransportException e) {
+          if (e.reason() == TransportException.Reason.UNSUPPORTED_COMMAND) {
+            rollback("health check " + check.name() + " is not understood: " + e.getMessage());
+          }
+          why = e.getMessage();
+          conn = reconnectOrPending("during the health check " + check.name());
+        }
+      } else {
+        URI url = check.urlFor(host.deployTarget().address()).orElseThrow();
+        if (http.isHealthy(url, check.timeout())) {
+          return;
+        }
+        why = "GET " + url + " did not answer 2xx";
+      }
+    }
+    events.failed(name, DeployStep.CHECK, check.name() + ": " + why);
+    rollback(
+        "health check '"
+            + check.name()
+            + "' failed after "
+            + check.attempts()
+            + " attempt(s): "
+            + why);
+  }
+
+  private void confirm(boolean mayRetry) {
+    begin(DeployStep.CONFIRM);
+    Connection fresh;
+    try {
+      fresh = reconnect(plan.reconnectTimeout());
+    } catch (TransportException e) {
+      pending("the host could not be reached again to confirm: " + e.getMessage());
+      return;
+    }
+    CommandResult r;
+    try {
+      r = rt(fresh, HostProtocol.confirm(plan.id(), sudo, plan.commandTimeout()));
+    } catch (TransportException e) {
+      conn = fresh;
+      HostStatus st = statusAfterLoss(e, "during confirmation");
+      if (st.marker.isEmpty() && isOnTarget(st) && !st.rollingBack) {
+        report.generationAfter(st.generation);
+        end(HostOutcome.CONFIRMED, null);
+      }
+      if (st.markerId().filter(plan.id()::equals).isPresent() && mayRetry) {
+        confirm(false);
+        return;
+      }
+      checkStillOurs(st, "during confirmation");
+      rollback("the confirmation was lost: " + e.getMessage());
+      return;
+    }
+    if (r.exitCode() == HostProtocol.EXIT_NO_MARKER) {
+      report.rolledBackBy("watchdog");
+      failedStep = DeployStep.CONFIRM;
+      end(
+          HostOutcome.ROLLED_BACK,
+          "the watchdog rolled the host back before it was confirmed (rollback window "
+              + plan.rollbackWindow()
+              + "); lengthen the window if activation and checks need longer");
+    }
+    if (r.exitCode() == HostProtocol.EXIT_ROLLING_BACK) {
+      failedStep = DeployStep.CONFIRM;
+      end(HostOutcome.ROLLBACK_PENDING, "a rollback was already running on the host");
+    }
+    if (!r.isSuccess()) {
+      failedStep = DeployStep.CONFIRM;
+      end(
+          HostOutcome.ROLLBACK_FAILED,
+          "confirmation refused (exit " + r.exitCode() + "): " + r.stderrText().trim());
+    }
+    Map<String, List<String>> kv = HostProtocol.parse(r.stdoutText());
+    generationAfter(r.stdoutText());
+    List<String> boot = kv.get("boot-id");
+    if (boot != null && !boot.get(0).equals(before.bootId)) {
+      rebooted = true;
+    }
+    done("confirmed");
+    end(HostOutcome.CONFIRMED, null);
+  }
+
+  /** Rolls back at once; ends the run. */
+  private void rollback(String reason) {
+    DeployStep failedAt = step;
+    if (failedStep == null) {
+      failedStep = failedAt;
+    }
+    events.failed(name, failedAt, reason);
+    begin(DeployStep.ROLLBACK);
+    Connection c;
+    try {
+      c = conn != null && conn.isOpen() ? conn : reconnect(plan.reconnectTimeout());
+    } catch (TransportException e) {
+      pendingKeepStep(reason + "; the host cannot be reached to roll back: " + e.getMessage());
+      return;
+    }
+    CommandResult r;
+    try {
+      r = rt(c, HostProtocol.rollbackNow(plan.id(), sudo, plan.activationTimeout()));
+    } catch (TransportException e) {
+      Connection again;
+      try {
+        again = reconnect(plan.reconnectTimeout());
+        conn = again;
+        HostStatus st = status(again, List.of());
+        if (st.marker.isEmpty() && st.generation == before.generation) {
+          report.generationAfter(st.generation).rolledBackBy("deployer");
+          end(HostOutcome.ROLLED_BACK, reason);
+        }
+      } catch (TransportException e2) {
+        pendingKeepStep(reason + "; the rollback's connection was lost: " + e2.getMessage());
+      }
+      report.generationAfter(Optional.empty());
+      end(HostOutcome.ROLLBACK_FAILED, reason + "; rolling back failed: " + e.getMessage());
+      return;
+    }
+    if (!r.isSuccess()) {
+      end(
+          HostOutcome.ROLLBACK_FAILED,
+          reason
+              + "; rolling back failed (exit "
+              + r.exitCode()
+              + "): "
+              + r.stderrText().trim()
+              + "; the host needs an operator");
+    }
+    generationAfter(r.stdoutText());
+    report.rolledBackBy("deployer");
+    done("rolled back to generation " + before.generation);
+    end(HostOutcome.ROLLED_BACK, reason);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private boolean isOnTarget(HostStatus st) {
+    return plan.action().runsNewSystem() ? system.equals(st.current) : system.equals(st.profile);
+  }
+
+  /** After a lost connection: reconnect and query; unreachable means the watchdog takes over. */
+  private HostStatus statusAfterLoss(TransportException e, String when) {
+    conn = reconnectOrPending(when + " (" + e.getMessage() + ")");
+    try {
+      HostStatus st = status(conn, List.of());
+      if (!st.bootId.equals(before.bootId)) {
+        rebooted = true;
+      }
+      return st;
+    } catch (TransportException e2) {
+      pendingKeepStep("the connection was lost " + when + " and again: " + e2.getMessage());
+      throw new End();
+    }
+  }
+
+  /** If our marker is gone, a watchdog rolled the host back: end with that. */
+  private void checkStillOurs(HostStatus st, String when) {
+    if (st.markerId().filter(plan.id()::equals).isEmpty()) {
+      if (failedStep == null) {
+        failedStep = step;
+      }
+      report
+          .generationAfter(st.generation)
+          .rolledBackBy(st.generation == before.generation ? "watchdog" : "unknown");
+      end(
+          HostOutcome.ROLLED_BACK,
+          "the connection was lost "
+              + when
+              + " and the host rolled itself back"
+              + (rebooted ? " after a reboot" : ""));
+    }
+  }
+
+  private Connection reconnectOrPending(String when) {
+    try {
+      return reconnect(plan.reconnectTimeout());
+    } catch (TransportException e) {
+      pendingKeepStep("the connection was lost " + when + " and the host cannot be reached");
+      throw new End();
+    }
+  }
+
+  /** Opens a connection, retrying with backoff for up to {@code timeout}. */
+  private Connection reconnect(Duration timeout) {
+    Instant until = clock.instant().plus(timeout);
+    Duration backoff = Duration.ofSeconds(1);
+    while (true) {
+      try {
+        return connect();
+      } catch (TransportException e) {
+        if (e.reason() == TransportException.Reason.HOST_KEY_MISMATCH
+            || e.reason() == TransportException.Reason.AUTHENTICATION
+            || !clock.instant().plus(backoff).isBefore(until)) {
+          throw e;
+        }
+        pause(backoff);
+        backoff =
+            backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
+                ? Duration.ofSeconds(10)
+                : backoff.multipliedBy(2);
+      }
+    }
+  }
+
+  private Connection connect() {
+    Connection c = transport.connect(host);
+    opened.add(c);
+    return c;
+  }
+
+  private void pause(Duration d) {
+    try {
+      sleeper.sleep(d);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private HostStatus status(Connection c, List<String> paths) {
+    CommandResult r = rt(c, HostProtocol.status(paths, sudo, plan.commandTimeout()));
+    if (!r.isSuccess()) {
+      throw new DeploymentException(
+          name,
+          "the status query on "
+              + name
+              + " failed (exit "
+              + r.exitCode()
+              + "): "
+              + r.stderrText().trim(),
+          null);
+    }
+    return HostStatus.parse(r.stdoutText(), name);
+  }
+
+  private CommandResult rt(Connection c, Command command) {
+    roundTrips++;
+    return c.run(command);
+  }
+
+  private void generationAfter(String stdout) {
+    List<String> g = HostProtocol.parse(stdout).get("generation");
+    if (g != null) {
+      try {
+        report.generationAfter(Long.parseLong(g.get(0).trim()));
+      } catch (NumberFormatException e) {
+        report.generationAfter(Optional.empty());
+      }
+    }
+  }
+
+  private Duration remaining(Duration cap) {
+    Duration left = Duration.between(clock.instant(), deadline);
+    return left.isNegative() || left.isZero() ? Duration.ofSeconds(1) : min(left, cap);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  private void checkCancelledBeforeChange() {
+    if (cancelled.getAsBoolean()) {
+      failedStep = step;
+      end(HostOutcome.CANCELLED, "cancelled before anything was activated; nothing changed");
+    }
+  }
+
+  private void checkDeadlineBeforeChange() {
+    if (clock.instant().isAfter(deadline)) {
+      fail(
+          HostOutcome.FAILED,
+          "the host timeout of " + plan.hostTimeout() + " passed; nothing was activated");
+    }
+  }
+
+  private void begin(DeployStep s) {
+    recordStepTime();
+    step = s;
+    stepStart = clock.instant();
+    events.started(name, s);
+  }
+
+  private void recordStepTime() {
+    if (step != null && stepStart != null) {
+      stepTimes.merge(step, Duration.between(stepStart, clock.instant()), Duration::plus);
+      stepStart = null;
+    }
+  }
+
+  private void done(String message) {
+    events.finished(name, step, message);
+  }
+
+  private void pending(String reason) {
+    failedStep = step;
+    pendingKeepStep(reason);
+  }
+
+  private void pendingKeepStep(String reason) {
+    if (failedStep == null) {
+      failedStep = step;
+    }
+    if (armedAt == null) {
+      end(HostOutcome.FAILED, reason + "; the rollback was not armed, so nothing changed");
+    }
+    report.generationAfter(Optional.empty());
+    end(
+        HostOutcome.ROLLBACK_PENDING,
+        reason + "; its watchdog rolls it back at " + armedAt.plus(plan.rollbackWindow()));
+  }
+
+  private void fail(HostOutcome outcome, String error) {
+    failedStep = step;
+    events.failed(name, step, error);
+    end(outcome, error);
+  }
+
+  private void end(HostOutcome outcome, String error) {
+    recordStepTime();
+    report.outcome(outcome);
+    if (error != null) {
+      report.error(error);
+    }
+    if (outcome != HostOutcome.ROLLBACK_PENDING) {
+      report.rollbackDueAt(Optional.empty());
+    }
+    throw new End();
+  }
+}

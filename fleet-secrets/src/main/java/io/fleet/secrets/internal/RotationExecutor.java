@@ -97,12 +97,6 @@ public final class RotationExecutor {
       if (!h.secrets().isEmpty()) {
         owners.add(h.name());
       }
-      h.secrets().values().stream()
-          .map(SecretSpec::generator)
-          .flatMap(Optional::stream)
-          .map(GeneratorSpec::runOn)
-          .flatMap(Optional::stream)
-          .forEach(owners::add);
     }
     owners.retainAll(fleet.hosts().keySet());
     Map<String, String> toRecord = new TreeMap<>();

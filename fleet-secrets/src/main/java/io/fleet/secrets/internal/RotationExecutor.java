@@ -58,6 +58,7 @@ public final class RotationExecutor {
   private final Map<String, SecretGenerator> generators;
   private final List<RotationListener> listeners;
   private final Map<String, Connection> connections = new HashMap<>();
+  private FleetData latest;
 
   /** An executor; see {@code SecretRotation.Builder} for the parameters. */
   public RotationExecutor(
@@ -168,6 +169,7 @@ public final class RotationExecutor {
   public RotationResult execute(RotationPlan plan, Map<String, String> fetched) {
     RotationResult.Builder result = RotationResult.builder().plan(plan).fetchedHostKeys(fetched);
     FleetData current = store.load();
+    latest = current;
     try {
       for (RotationStep step : plan.steps()) {
         if (step.action() == RotationAction.UNCHANGED) {
@@ -221,7 +223,7 @@ public final class RotationExecutor {
       case REENCRYPT:
         return save(step, reencrypt(step, current));
       case REMOVE:
-        return store.update(
+        return save(
             d ->
                 step.host().isPresent()
                     ? d.withoutHostSecret(step.host().get(), step.name())
@@ -232,11 +234,24 @@ public final class RotationExecutor {
   }
 
   private FleetData save(RotationStep step, StoredSecret secret) {
-    return store.update(
-        d ->
+    return save(
+        current ->
             step.host().isPresent()
-                ? d.withHostSecret(step.host().get(), step.name(), secret)
-                : d.withSharedSecret(step.name(), SharedSecretData.of(step.ownersAfter(), secret)));
+                ? current.withHostSecret(step.host().get(), step.name(), secret)
+                : current.withSharedSecret(
+                    step.name(), SharedSecretData.of(step.ownersAfter(), secret)));
+  }
+
+  /**
+   * Applies {@code change} to the data as this rotation last loaded or saved it, and saves. No
+   * reload: the store refuses to save over a file that changed meanwhile, which stops the rotation
+   * with everything done so far saved.
+   */
+  private FleetData save(java.util.function.UnaryOperator<FleetData> change) {
+    FleetData updated = change.apply(latest);
+    store.save(updated);
+    latest = updated;
+    return updated;
   }
 
   private SecretSpec spec(RotationStep step) {

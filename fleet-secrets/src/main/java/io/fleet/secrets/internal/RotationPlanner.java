@@ -31,10 +31,9 @@ public final class RotationPlanner {
   private final FleetData data;
   private final Instant now;
   private final boolean operatorCanDecrypt;
-  private final Map<String, Optional<String>> tags = new HashMap<>();
-  private final Map<String, Node> nodes = new LinkedHashMap<>();
-  private final Map<String, RotationStep> decided = new HashMap<>();
-  private final List<RotationStep> order = new ArrayList<>();
+  private final Map<String, Optional<String>> tags;
+  private final Map<String, Node> nodes;
+  private final List<RotationStep> order;
 
   /**
    * A planner.
@@ -47,23 +46,33 @@ public final class RotationPlanner {
     this.data = data;
     this.now = now;
     this.operatorCanDecrypt = operatorCanDecrypt;
+    int secrets = fleet.sharedSecrets().size();
+    for (Host h : fleet.hosts().values()) {
+      secrets += h.secrets().size();
+    }
+    this.tags = new HashMap<>(fleet.hosts().size() * 2);
+    this.nodes = new LinkedHashMap<>(secrets * 2);
+    this.order = new ArrayList<>(secrets + 16);
   }
 
   private static final class Node {
     final String host;
     final String name;
     final SecretSpec spec;
-    final List<String> deps = new ArrayList<>();
+    final String id;
+    final List<String> deps = new ArrayList<>(2);
     int state;
+    RotationStep step;
 
     Node(String host, String name, SecretSpec spec) {
       this.host = host;
       this.name = name;
       this.spec = spec;
+      this.id = host == null ? "shared/" + name : "host/" + host + "/" + name;
     }
 
     String id() {
-      return host == null ? "shared/" + name : "host/" + host + "/" + name;
+      return id;
     }
   }
 
@@ -86,8 +95,9 @@ public final class RotationPlanner {
         nodes.put(n.id(), n);
       }
     }
+    List<String> path = new ArrayList<>();
     for (Node n : nodes.values()) {
-      visit(n, new ArrayList<>());
+      visit(n, path);
     }
     // Stored secrets that are no longer declared.
     for (Map.Entry<String, SharedSecretData> e : data.sharedSecrets().entrySet()) {
@@ -147,9 +157,8 @@ public final class RotationPlanner {
     }
     path.remove(path.size() - 1);
     n.state = 2;
-    RotationStep step = decide(n);
-    decided.put(n.id(), step);
-    order.add(step);
+    n.step = decide(n);
+    order.add(n.step);
   }
 
   private StoredSecret stored(String host, String name) {
@@ -229,8 +238,8 @@ public final class RotationPlanner {
     }
     List<String> regeneratedDeps = new ArrayList<>();
     for (String d : n.deps) {
-      RotationStep ds = decided.get(d);
       Node dn = nodes.get(d);
+      RotationStep ds = dn.step;
       StoredSecret dstored = stored(dn.host, dn.name);
       if (ds.action().producesNewValue()
           || (dstored != null && dstored.createdAt().isAfter(stored.createdAt()))) {

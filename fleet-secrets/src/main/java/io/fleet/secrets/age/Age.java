@@ -107,22 +107,29 @@ public final class Age {
   }
 
   /**
-   * Encrypts everything from {@code in} to {@code out} (closing neither input nor output early);
-   * {@code out} is closed at the end.
+   * Encrypts everything from {@code in} to {@code out}, in constant memory; {@code out} is closed
+   * at the end ({@code in} is not).
    */
   public static void encrypt(
       InputStream in, OutputStream out, List<String> recipients, boolean armor) throws IOException {
+    if (in == null) {
+      throw new AgeException(AgeException.Kind.INVALID_KEY, "no input stream given (null)");
+    }
     try (OutputStream enc = encryptingStream(out, recipients, armor)) {
       in.transferTo(enc);
     }
   }
 
   /**
-   * Decrypts the age file on {@code in} into {@code out}. On a payload failure part way, {@code
-   * out} has received the authenticated chunks before the failure: discard it.
+   * Decrypts the age file on {@code in} into {@code out}, in constant memory, and closes {@code in}
+   * ({@code out} is not closed). On a payload failure part way, {@code out} has received the
+   * authenticated chunks before the failure: discard it.
    */
   public static void decrypt(InputStream in, OutputStream out, List<String> identities)
       throws IOException {
+    if (out == null) {
+      throw new AgeException(AgeException.Kind.INVALID_KEY, "no output stream given (null)");
+    }
     try (InputStream dec = decryptingStream(in, identities)) {
       dec.transferTo(out);
     }
@@ -192,6 +199,9 @@ public final class Age {
    * @throws AgeException of kind {@code INVALID_KEY} if it is not a usable identity
    */
   public static String recipientOf(String identity) {
+    if (identity == null) {
+      throw new AgeException(AgeException.Kind.INVALID_KEY, "no identity given (null)");
+    }
     return Keys.identities(List.of(identity)).get(0).recipient();
   }
 }

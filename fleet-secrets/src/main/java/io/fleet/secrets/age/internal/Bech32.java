@@ -6,16 +6,16 @@ import java.io.ByteArrayOutputStream;
 import java.util.Locale;
 
 /** Bech32 (BIP 173, not Bech32m) as age uses it for keys; no 90-character limit. */
-public final class Bech32 {
+final class Bech32 {
   private static final String CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
   private static final int[] GEN = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3};
 
   private Bech32() {}
 
   /** A decoded string: its human-readable part as written, and its data bytes. */
-  public static final class Decoded {
-    public final String hrp;
-    public final byte[] data;
+  static final class Decoded {
+    final String hrp;
+    final byte[] data;
 
     Decoded(String hrp, byte[] data) {
       this.hrp = hrp;
@@ -55,7 +55,7 @@ public final class Bech32 {
   }
 
   /** Encodes {@code data} under {@code hrp}; the result is upper case if the hrp is. */
-  public static String encode(String hrp, byte[] data) {
+  static String encode(String hrp, byte[] data) {
     boolean upper = !hrp.equals(hrp.toLowerCase(Locale.ROOT));
     String lower = hrp.toLowerCase(Locale.ROOT);
     byte[] values = convertBits(data, 8, 5, true);
@@ -78,7 +78,7 @@ public final class Bech32 {
    *
    * @throws AgeException of kind {@link Kind#INVALID_KEY} if it is not valid Bech32
    */
-  public static Decoded decode(String s, String what) {
+  static Decoded decode(String s, String what) {
     if (s.length() < 8) {
       throw invalid(what, "too short");
     }

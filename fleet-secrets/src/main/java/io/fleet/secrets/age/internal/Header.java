@@ -15,7 +15,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /** The age v1 header: parsed strictly (canonical encodings only) and written canonically. */
-public final class Header {
+final class Header {
   static final String INTRO = "age-encryption.org/v1";
   private static final int BYTES_PER_LINE = 48;
   private static final int MAX_HEADER = 1 << 20;
@@ -33,7 +33,7 @@ public final class Header {
   }
 
   /** The stanzas in file order. */
-  public List<Stanza> stanzas() {
+  List<Stanza> stanzas() {
     return stanzas;
   }
 

@@ -5,9 +5,16 @@ import io.fleet.secrets.age.AgeException.Kind;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Parses the recipient and identity strings the public API accepts. */
 public final class Keys {
+  // Parsed recipients (public data only), so re-encrypting many secrets to the same hosts does
+  // not repeat the key conversion and the per-recipient precomputation.
+  private static final int CACHE_SIZE = 4096;
+  private static final Map<String, Recipient> CACHE = new ConcurrentHashMap<>();
+
   private Keys() {}
 
   /** Parses recipients: {@code age1…} keys or {@code ssh-ed25519 AAAA… [comment]} lines. */
@@ -24,10 +31,17 @@ public final class Keys {
         throw new AgeException(Kind.INVALID_KEY, "recipient #" + i + " is null");
       }
       String s = r.trim();
-      if (s.startsWith("age1")) {
-        out.add(X25519Keys.parseRecipient(s));
-      } else if (s.startsWith("ssh-")) {
-        out.add(SshKeys.parseRecipient(s));
+      Recipient cached = CACHE.get(s);
+      if (cached != null) {
+        out.add(cached);
+      } else if (s.startsWith("age1") || s.startsWith("ssh-")) {
+        Recipient parsed =
+            s.startsWith("age1") ? X25519Keys.parseRecipient(s) : SshKeys.parseRecipient(s);
+        if (CACHE.size() >= CACHE_SIZE) {
+          CACHE.clear();
+        }
+        CACHE.put(s, parsed);
+        out.add(parsed);
       } else if (s.startsWith("AGE-SECRET-KEY-")) {
         throw new AgeException(
             Kind.INVALID_KEY,

@@ -3,26 +3,34 @@ package io.fleet.secrets.age.internal;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
- * The STREAM payload encryptor: buffers up to one 64 KiB chunk, seals a chunk only when more data
- * follows it (so the final chunk, flagged last, may be full), and seals the last chunk on {@link
- * #close()}.
+ * The STREAM payload encryptor. Chunks are independent, so a batch of up to {@link
+ * Parallelism#BATCH} full chunks is sealed on several cores at once; a chunk is sealed only once it
+ * is known whether more data follows it (the final chunk, flagged last, may be full), and the last
+ * batch is sealed on {@link #close()}.
  */
 final class PayloadWriter extends FilterOutputStream {
   static final int CHUNK = 64 * 1024;
 
+  private final byte[] key;
   private final ChunkAead aead;
-  private final byte[] buf = new byte[CHUNK];
-  private final byte[] enc = new byte[CHUNK + ChunkAead.TAG];
-  private final byte[] nonce = new byte[12];
-  private int len;
+  private final byte[][] plain = new byte[Parallelism.BATCH][];
+  private final byte[][] enc = new byte[Parallelism.BATCH][];
+  private final int[] encLen = new int[Parallelism.BATCH];
+  private int chunks; // chunks in this batch, the last one being filled
+  private int len; // bytes in the chunk being filled
   private long counter;
   private boolean closed;
 
   PayloadWriter(OutputStream out, byte[] payloadKey) {
     super(out);
+    this.key = payloadKey.clone();
     this.aead = ChunkAead.create(payloadKey);
+    this.plain[0] = new byte[CHUNK];
+    this.chunks = 1;
   }
 
   @Override
@@ -37,22 +45,49 @@ final class PayloadWriter extends FilterOutputStream {
     }
     while (n > 0) {
       if (len == CHUNK) {
-        seal(false);
+        // The current chunk is full and more data follows: it is not the last.
+        if (chunks == Parallelism.BATCH) {
+          sealBatch(false);
+        }
+        if (plain[chunks] == null) {
+          plain[chunks] = new byte[CHUNK];
+        }
+        chunks++;
+        len = 0;
       }
       int k = Math.min(n, CHUNK - len);
-      System.arraycopy(b, off, buf, len, k);
+      System.arraycopy(b, off, plain[chunks - 1], len, k);
       len += k;
       off += k;
       n -= k;
     }
   }
 
-  private void seal(boolean last) throws IOException {
-    PayloadReader.nonce(nonce, counter, last);
-    int n = aead.seal(nonce, buf, 0, len, enc, 0);
-    out.write(enc, 0, n);
-    counter++;
-    len = 0;
+  /** Seals the chunks of this batch (the final one flagged if {@code last}) and writes them. */
+  private void sealBatch(boolean last) throws IOException {
+    int n = chunks;
+    if (n == 1) {
+      encLen[0] = seal(aead, 0, last);
+    } else {
+      IntStream.range(0, n)
+          .parallel()
+          .forEach(i -> encLen[i] = seal(ChunkAead.create(key), i, last && i == n - 1));
+    }
+    for (int i = 0; i < n; i++) {
+      out.write(enc[i], 0, encLen[i]);
+    }
+    counter += n;
+    chunks = 0;
+  }
+
+  private int seal(ChunkAead a, int i, boolean last) {
+    if (enc[i] == null) {
+      enc[i] = new byte[CHUNK + ChunkAead.TAG];
+    }
+    byte[] nonce = new byte[12];
+    PayloadReader.nonce(nonce, counter + i, last);
+    int size = i == chunks - 1 ? len : CHUNK;
+    return a.seal(nonce, plain[i], 0, size, enc[i], 0);
   }
 
   @Override
@@ -68,8 +103,13 @@ final class PayloadWriter extends FilterOutputStream {
     }
     closed = true;
     try {
-      seal(true);
-      java.util.Arrays.fill(buf, (byte) 0);
+      sealBatch(true);
+      for (byte[] p : plain) {
+        if (p != null) {
+          Arrays.fill(p, (byte) 0);
+        }
+      }
+      Arrays.fill(key, (byte) 0);
     } finally {
       out.close();
     }

@@ -16,7 +16,7 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
  * key is converted to its X25519 (Montgomery) form and the shared secret is tweaked with a value
  * derived from the SSH public key, as the age specification's SSH recipients do.
  */
-public final class SshKeys {
+final class SshKeys {
   private static final String TYPE = "ssh-ed25519";
   private static final BigInteger P =
       BigInteger.ONE.shiftLeft(255).subtract(BigInteger.valueOf(19));
@@ -94,8 +94,19 @@ public final class SshKeys {
   static final class SshEd25519Recipient implements Recipient {
     private final KeyData key;
 
+    private volatile byte[] tweaked;
+
     SshEd25519Recipient(byte[] edPublic, String what) {
       this.key = new KeyData(edPublic, what);
+    }
+
+    private byte[] tweaked() {
+      byte[] t = tweaked;
+      if (t == null) {
+        t = X25519Engine.get().agree(key.tweak, key.montgomery);
+        tweaked = t;
+      }
+      return t;
     }
 
     @Override
@@ -103,10 +114,10 @@ public final class SshKeys {
       X25519Engine x = X25519Engine.get();
       byte[] eph = Wrapping.random(32);
       byte[] share = x.publicKey(eph);
-      byte[] secret = x.agree(eph, key.montgomery);
-      if (secret != null) {
-        secret = x.agree(key.tweak, secret);
-      }
+      // The reference computes X25519(tweak, X25519(eph, pk)); scalar multiplications commute, so
+      // X25519(eph, X25519(tweak, pk)) is the same value, and X25519(tweak, pk) is per recipient.
+      byte[] tweaked = tweaked();
+      byte[] secret = tweaked == null ? null : x.agree(eph, tweaked);
       if (secret == null) {
         throw Wrapping.invalidKey("ssh-ed25519 recipient " + key.line + " is a low-order point");
       }

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 /** Native age X25519 recipients ({@code age1…}) and identities ({@code AGE-SECRET-KEY-1…}). */
-public final class X25519Keys {
+final class X25519Keys {
   private X25519Keys() {}
 
   /** An {@code age1…} recipient. */
@@ -112,7 +112,7 @@ public final class X25519Keys {
   }
 
   /** A new random identity, encoded as {@code AGE-SECRET-KEY-1…}. */
-  public static String generate() {
+  static String generate() {
     byte[] scalar = Wrapping.random(32);
     return new X25519Identity(scalar).encoded();
   }

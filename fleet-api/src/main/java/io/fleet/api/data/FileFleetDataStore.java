@@ -20,10 +20,10 @@ import java.util.Objects;
 
 /**
  * A {@link FleetDataStore} in one file, with the atomic save and conflict detection of the
- * contract: a save writes a temporary file in the same directory, forces it to disk, renames it
- * over the file and forces the directory; before that it checks that the file is what this store
- * last loaded or wrote (by size, modification time and file key, then by SHA-256 of the content if
- * those differ). Subclasses give the text format.
+ * contract: a save writes a temporary file in the same directory, forces it to disk, gives it the
+ * permissions of the file it replaces, renames it over the file and forces the directory; before
+ * that it checks that the file is what this store last loaded or wrote (by SHA-256 of the content).
+ * Subclasses give the text format.
  */
 public abstract class FileFleetDataStore implements FleetDataStore {
   private final Path path;
@@ -76,6 +76,7 @@ public abstract class FileFleetDataStore implements FleetDataStore {
       Files.createDirectories(dir);
       tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp");
       writeTemp(tmp, bytes);
+      keepPermissions(tmp);
       try {
         Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
@@ -119,6 +120,16 @@ public abstract class FileFleetDataStore implements FleetDataStore {
     }
   }
 
+  /**
+   * Gives the temporary file the permissions of the file it replaces (a temporary file is created
+   * readable by its owner only), so a save does not change who can read the file.
+   */
+  private void keepPermissions(Path tmp) throws IOException {
+    if (Files.exists(path) && Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
+      Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(path));
+    }
+  }
+
   private static void forceDirectory(Path dir) {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
@@ -150,10 +161,8 @@ public abstract class FileFleetDataStore implements FleetDataStore {
                 + path
                 + " was created by someone else since it was loaded; load it again and reapply your change");
       }
-      BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class);
-      if (known.sameStat(attrs)) {
-        return;
-      }
+      // Always compare the content: size, time and inode can all stay the same across an edit
+      // (in place, within one tick of a coarse file system clock, or between our read and stat).
       if (!Arrays.equals(sha256(Files.readAllBytes(path)), known.sha256)) {
         throw new FleetConfigException(
             "fleet data "
@@ -187,12 +196,6 @@ public abstract class FileFleetDataStore implements FleetDataStore {
       this.modified = attrs == null ? null : attrs.lastModifiedTime().toInstant();
       this.fileKey = attrs == null ? null : attrs.fileKey();
       this.sha256 = sha256;
-    }
-
-    boolean sameStat(BasicFileAttributes attrs) {
-      return attrs.size() == size
-          && attrs.lastModifiedTime().toInstant().equals(modified)
-          && Objects.equals(attrs.fileKey(), fileKey);
     }
   }
 }

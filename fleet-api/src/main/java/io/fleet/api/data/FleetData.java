@@ -85,6 +85,7 @@ public abstract class FleetData {
         old == null
             ? HostData.withKey(key)
             : HostData.builder().from(old).encryptionKey(key).build();
+    // A copy of the map: the builder refuses a second put of a key it already holds.
     SortedMap<String, HostData> m = new TreeMap<>(hosts());
     m.put(host, updated);
     return builder().from(this).hosts(m).build();

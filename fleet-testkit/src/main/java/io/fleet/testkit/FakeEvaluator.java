@@ -43,6 +43,7 @@ public final class FakeEvaluator implements Evaluator {
   private final Map<String, StorePathInfo> universe = new ConcurrentHashMap<>();
   private final Map<String, Integer> versions = new ConcurrentHashMap<>();
   private final List<String> basePaths = new ArrayList<>();
+  private final Map<String, String> systems = new ConcurrentHashMap<>();
   private final List<String> builds = new ArrayList<>();
 
   /** An evaluator for {@code fleet}: {@link #evaluate} returns it. */
@@ -86,10 +87,11 @@ public final class FakeEvaluator implements Evaluator {
   /** The system path of version {@code version} of {@code host}'s system (made on first use). */
   public String systemPath(String host, int version) {
     String tag = host + "-" + version;
-    String system = storePath("nixos-system-" + tag);
-    if (universe.containsKey(system)) {
-      return system;
+    String known = systems.get(tag);
+    if (known != null) {
+      return known;
     }
+    String system = storePath("nixos-system-" + tag);
     String etc = storePath("etc-" + tag);
     String units = storePath("system-units-" + tag);
     Set<String> etcRefs = new HashSet<>(basePaths.subList(0, 3));
@@ -100,6 +102,7 @@ public final class FakeEvaluator implements Evaluator {
     sysRefs.add(etc);
     sysRefs.add(units);
     put(system, 1024, sysRefs);
+    systems.put(tag, system);
     return system;
   }
 
@@ -158,16 +161,17 @@ public final class FakeEvaluator implements Evaluator {
 
   @Override
   public List<StorePathInfo> closure(Collection<String> storePaths) {
-    Map<String, StorePathInfo> seen = new LinkedHashMap<>();
+    Set<String> seen = new HashSet<>();
+    List<StorePathInfo> out = new ArrayList<>();
     for (String p : storePaths) {
-      visit(p, seen);
+      visit(p, seen, out);
     }
-    return new ArrayList<>(seen.values());
+    return out;
   }
 
   /** Depth-first, references before referrers. */
-  private void visit(String p, Map<String, StorePathInfo> seen) {
-    if (seen.containsKey(p)) {
+  private void visit(String p, Set<String> seen, List<StorePathInfo> out) {
+    if (!seen.add(p)) {
       return;
     }
     StorePathInfo info = universe.get(p);
@@ -179,14 +183,10 @@ public final class FakeEvaluator implements Evaluator {
           "",
           null);
     }
-    seen.put(p, null); // placeholder against cycles
     for (String r : info.references()) {
-      if (!r.equals(p)) {
-        visit(r, seen);
-      }
+      visit(r, seen, out);
     }
-    seen.remove(p);
-    seen.put(p, info);
+    out.add(info);
   }
 
   @Override

@@ -849,12 +849,12 @@ public final class FakeHost {
   }
 
   private CommandResult rollbackNow(String id) {
-    watchdogDue = null;
     if (marker != null && !marker.get(2).equals(id)) {
       return CommandResult.of(
           HostProtocol.EXIT_OTHER_DEPLOYMENT, "", "fleet: marker belongs to another deployment\n");
     }
     rollbackScript("deployer");
+    watchdogDue = null;
     return CommandResult.of(
         0, "generation=" + profileGeneration + "\ncurrent=" + currentSystem + "\n", "");
   }

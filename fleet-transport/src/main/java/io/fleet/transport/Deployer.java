@@ -221,7 +221,9 @@ public final class Deployer {
               break;
             } catch (InterruptedException ie) {
               interrupted = true;
-              cancelled.set(true);
+              if (!cancelled.getAndSet(true)) {
+                events.cancelled();
+              }
             } catch (ExecutionException ee) {
               reports.put(
                   e.getKey(),

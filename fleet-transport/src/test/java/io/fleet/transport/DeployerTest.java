@@ -13,7 +13,9 @@ import io.fleet.api.deploy.DeploymentPlan;
 import io.fleet.api.deploy.DeploymentReport;
 import io.fleet.api.deploy.HealthCheck;
 import io.fleet.api.deploy.HostOutcome;
+import io.fleet.api.spi.StorePathInfo;
 import io.fleet.testkit.FakeCommand;
+import io.fleet.testkit.FakeEvaluator;
 import io.fleet.testkit.FakeFleet;
 import io.fleet.testkit.FakeHost;
 import java.util.List;
@@ -167,5 +169,86 @@ class DeployerTest {
     assertThat(fake.host("web-1").commands())
         .extracting(FakeCommand::op)
         .containsSubsequence(FakeHost.Op.ACTIVATE, FakeHost.Op.HEALTH, FakeHost.Op.CONFIRM);
+  }
+
+  @Test
+  void largeClosuresStreamThroughAPipeAndAFullDiskDoesNotHangTheExporter() {
+    // a 3 MiB package and a system that needs it: bigger than the in-memory limit
+    String big = FakeEvaluator.storePath("big-data-1.0");
+    fake.evaluator()
+        .addPath(StorePathInfo.builder().path(big).narSize(3 << 20).addReferences(big).build());
+    String system = FakeEvaluator.storePath("nixos-system-web-1-big");
+    fake.evaluator()
+        .addPath(
+            StorePathInfo.builder()
+                .path(system)
+                .narSize(1024)
+                .addReferences(big, fake.initialSystem("web-1"))
+                .build());
+    Deployer d = deployer();
+    fake.host("web-2").diskFullOnNextCopy();
+    DeploymentReport r =
+        d.execute(
+            d.plan(fake.fleet())
+                .select("web-1", "web-2")
+                .system("web-1", system)
+                .system("web-2", system)
+                .keepGoing(true)
+                .build());
+    assertThat(r).hasOutcome("web-1", HostOutcome.CONFIRMED);
+    assertThat(r.host("web-1").copiedBytes()).isEqualTo((3 << 20) + 1024);
+    assertThat(r.host("web-1").copiedPaths()).containsExactly(big, system);
+    assertThat(fake.host("web-1")).isRunning(system).isOnGeneration(2);
+    assertThat(r)
+        .hasOutcome("web-2", HostOutcome.FAILED)
+        .failedAt("web-2", DeployStep.COPY)
+        .hasErrorContaining("web-2", "No space left on device");
+    assertThat(fake.host("web-2")).isOnGeneration(1).hasNoRollbackMarker();
+    assertThat(events)
+        .filteredOn(e -> e.host().equals("web-1") && e.kind() == DeploymentEvent.Kind.PROGRESS)
+        .extracting(DeploymentEvent::done)
+        .contains((long) (3 << 20) + 1024);
+  }
+
+  @Test
+  void httpHealthCheckAgainstARealServer() throws Exception {
+    com.sun.net.httpserver.HttpServer server =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    java.util.concurrent.atomic.AtomicInteger hits =
+        new java.util.concurrent.atomic.AtomicInteger();
+    server.createContext(
+        "/health",
+        ex -> {
+          int n = hits.incrementAndGet();
+          ex.sendResponseHeaders(n == 1 ? 503 : 200, -1);
+          ex.close();
+        });
+    server.start();
+    try {
+      Deployer d = deployer();
+      String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/health";
+      DeploymentReport ok =
+          d.execute(
+              d.plan(fake.fleet())
+                  .select("web-1")
+                  .healthCheck(
+                      HealthCheck.builder().url(java.net.URI.create(url)).attempts(2).build())
+                  .build());
+      assertThat(ok).isSuccessful();
+      assertThat(hits.get()).isEqualTo(2);
+      DeploymentReport bad =
+          d.execute(
+              d.plan(fake.fleet())
+                  .select("web-2")
+                  .healthCheck(HealthCheck.http(url.replace("/health", "/nothing")))
+                  .build());
+      assertThat(bad)
+          .hasOutcome("web-2", HostOutcome.ROLLED_BACK)
+          .failedAt("web-2", DeployStep.CHECK)
+          .hasErrorContaining("web-2", "did not answer 2xx");
+      assertThat(fake.host("web-2")).rolledBack().isOnGeneration(1).hasNoRollbackMarker();
+    } finally {
+      server.stop(0);
+    }
   }
 }

@@ -19,7 +19,12 @@ public final class DeploymentEvent {
     /** A step failed; {@link #message()} says why. */
     STEP_FAILED,
     /** The host is done; {@link #outcome()} says how it ended. */
-    HOST_FINISHED
+    HOST_FINISHED,
+    /**
+     * The caller was interrupted: no new host starts. Sent once, with an empty {@link #host()},
+     * from the calling thread.
+     */
+    CANCELLED
   }
 
   private final String host;

@@ -65,7 +65,8 @@ import java.util.TreeMap;
  * After a lost connection the deployer reconnects and runs {@link #status} with empty stdin.
  *
  * <p>Requirements on the host: NixOS with systemd 254 or later ({@code systemd-run} does not expand
- * {@code $} in the command line), coreutils, {@code nix-store}/{@code nix-env} on {@code PATH}.
+ * {@code $} in the command line), coreutils, util-linux ({@code flock}), {@code nix-store}/{@code
+ * nix-env} on {@code PATH}.
  */
 public final class HostProtocol {
   private HostProtocol() {}
@@ -91,6 +92,12 @@ public final class HostProtocol {
   /** The unit that runs {@code switch-to-configuration}. */
   public static final String ACTIVATE_UNIT = "fleet-activate";
 
+  /**
+   * The lock ({@code flock}, util-linux) that arming, every rollback and confirmation hold, so they
+   * never interleave.
+   */
+  public static final String LOCK = "/var/lib/fleet/rollback.lock";
+
   /** The public host key file, read by {@link #hostKey()}. */
   public static final String HOST_KEY_PUB = "/etc/ssh/ssh_host_ed25519_key.pub";
 
@@ -102,9 +109,6 @@ public final class HostProtocol {
 
   /** Exit code of {@link #confirm}/{@link #rollbackNow}: the marker names another deployment. */
   public static final int EXIT_OTHER_DEPLOYMENT = 4;
-
-  /** Exit code of {@link #confirm}: the watchdog is rolling back right now. */
-  public static final int EXIT_ROLLING_BACK = 5;
 
   /**
    * Prints the host's state. Reads store paths on stdin, one per line, and prints each one the
@@ -158,6 +162,9 @@ public final class HostProtocol {
       "PATH=/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin:$PATH\n"
           + "p=/nix/var/nix/profiles/system\n"
           + "m=/var/lib/fleet/rollback-marker\n"
+          + "mkdir -p /var/lib/fleet\n"
+          + "exec 9>/var/lib/fleet/rollback.lock\n"
+          + "flock 9\n"
           + "[ -f \"$m\" ] || exit 0\n"
           + "n=$(sed -n 1p \"$m\")\n"
           + "case \"$n\" in ''|*[!0-9]*) echo \"fleet: damaged rollback marker $m\" >&2; exit 1;; esac\n"
@@ -182,6 +189,8 @@ public final class HostProtocol {
           + "p=/nix/var/nix/profiles/system\n"
           + "m=/var/lib/fleet/rollback-marker\n"
           + "mkdir -p /var/lib/fleet\n"
+          + "exec 9>/var/lib/fleet/rollback.lock\n"
+          + "flock 9\n"
           + "if [ -e \"$m\" ]; then echo \"fleet: $m exists: another deployment is armed\" >&2;"
           + " exit 3; fi\n"
           + "t=$(mktemp /var/lib/fleet/.rollback-marker.XXXXXX)\n"
@@ -196,28 +205,29 @@ public final class HostProtocol {
 
   /**
    * Rolls back at once, detached from the SSH session. Arguments: {@code $1} deployment id, {@code
-   * $2} {@link #ROLLBACK_SCRIPT}. Stops the watchdog timer, waits while a watchdog rollback already
-   * runs, refuses with exit {@value #EXIT_OTHER_DEPLOYMENT} if the marker names another deployment,
-   * runs {@code systemd-run --unit=fleet-rollback --wait --collect --quiet -- /bin/sh -c
-   * <ROLLBACK_SCRIPT>}, then prints {@code generation=<N>} and {@code current=<path>}.
+   * $2} {@link #ROLLBACK_SCRIPT}. Refuses with exit {@value #EXIT_OTHER_DEPLOYMENT} if the marker
+   * names another deployment; runs {@code systemd-run --unit=fleet-rollback --wait --collect
+   * --quiet -- /bin/sh -c <ROLLBACK_SCRIPT>} (a no-op if the watchdog already rolled back: the
+   * script takes the lock and finds no marker), and only then stops the watchdog timer, which stays
+   * armed as a backstop if the connection drops half way; prints {@code generation=<N>} and {@code
+   * current=<path>}.
    */
   public static final String ROLLBACK_NOW_SCRIPT =
       "p=/nix/var/nix/profiles/system\n"
           + "m=/var/lib/fleet/rollback-marker\n"
-          + "systemctl stop fleet-rollback-watchdog.timer 2>/dev/null || true\n"
-          + "while systemctl is-active --quiet fleet-rollback-watchdog.service; do sleep 1; done\n"
           + "if [ -f \"$m\" ] && [ \"$(sed -n 3p \"$m\")\" != \"$1\" ]; then"
           + " echo \"fleet: $m belongs to another deployment\" >&2; exit 4; fi\n"
-          + "if [ -f \"$m\" ]; then systemd-run --unit=fleet-rollback --wait --collect --quiet --"
-          + " /bin/sh -c \"$2\" || exit $?; fi\n"
+          + "systemd-run --unit=fleet-rollback --wait --collect --quiet -- /bin/sh -c \"$2\""
+          + " || exit $?\n"
+          + "systemctl stop fleet-rollback-watchdog.timer 2>/dev/null || true\n"
           + "l=$(readlink \"$p\"); g=${l#system-}; g=${g%-link}\n"
           + "echo \"generation=$g\"\n"
           + "echo \"current=$(readlink -f /run/current-system)\"\n";
 
   /**
-   * Confirms a deployment. Argument: {@code $1} deployment id. Stops the watchdog timer first (so
-   * it cannot fire half way), fails with {@value #EXIT_ROLLING_BACK} if a rollback service runs,
-   * with {@value #EXIT_NO_MARKER} if there is no marker (the host was rolled back), with {@value
+   * Confirms a deployment. Argument: {@code $1} deployment id. Takes the lock {@value #LOCK} (so a
+   * rollback that is running finishes first), stops the watchdog timer, fails with {@value
+   * #EXIT_NO_MARKER} if there is no marker (the host was rolled back), with {@value
    * #EXIT_OTHER_DEPLOYMENT} if the marker names another deployment; otherwise removes the marker,
    * stops the boot-time watchdog timer and prints {@code generation=}, {@code current=} and {@code
    * boot-id=}.
@@ -225,10 +235,10 @@ public final class HostProtocol {
   public static final String CONFIRM_SCRIPT =
       "p=/nix/var/nix/profiles/system\n"
           + "m=/var/lib/fleet/rollback-marker\n"
+          + "mkdir -p /var/lib/fleet\n"
+          + "exec 9>/var/lib/fleet/rollback.lock\n"
+          + "flock 9\n"
           + "systemctl stop fleet-rollback-watchdog.timer 2>/dev/null || true\n"
-          + "if systemctl is-active --quiet fleet-rollback-watchdog.service fleet-rollback.service"
-          + " fleet-rollback-boot.service; then echo \"fleet: a rollback is running\" >&2; exit 5;"
-          + " fi\n"
           + "if [ ! -f \"$m\" ]; then echo \"fleet: no rollback marker: the host was rolled back\""
           + " >&2; exit 3; fi\n"
           + "if [ \"$(sed -n 3p \"$m\")\" != \"$1\" ]; then echo \"fleet: $m belongs to another"

@@ -1,17 +1,16 @@
 package io.fleet.transport.internal;
 
 import io.fleet.api.DeploymentException;
-import io.fleet.api.FleetException;
 import io.fleet.api.deploy.DeployStep;
 import io.fleet.api.deploy.HostProtocol;
 import io.fleet.api.spi.CommandResult;
 import io.fleet.api.spi.Connection;
 import io.fleet.api.spi.Evaluator;
 import io.fleet.api.spi.StorePathInfo;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,6 +42,9 @@ public final class ClosureCopy {
       this.substituted = substituted;
     }
   }
+
+  /** Copies up to this many bytes are exported into memory first instead of through a pipe. */
+  static final long IN_MEMORY_LIMIT = 1 << 20;
 
   private final Evaluator evaluator;
   private final Events events;
@@ -113,17 +115,30 @@ public final class ClosureCopy {
     long totalBytes = paths.stream().mapToLong(StorePathInfo::narSize).sum();
     List<String> names = paths.stream().map(StorePathInfo::path).collect(Collectors.toList());
     AtomicReference<Throwable> exportError = new AtomicReference<>();
-    PipedInputStream pipeIn = new PipedInputStream(1 << 16);
-    PipedOutputStream pipeOut;
-    try {
-      pipeOut = new PipedOutputStream(pipeIn);
-    } catch (IOException e) {
-      throw new FleetException("cannot create the copy pipe: " + e.getMessage(), e);
+    if (totalBytes <= IN_MEMORY_LIMIT) {
+      // Small copies: export on this thread into memory, saving a thread hand-off per host.
+      java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+      evaluator.export(names, buf);
+      return finish(
+          conn,
+          host,
+          paths,
+          names,
+          byPath,
+          totalBytes,
+          substituted,
+          sudo,
+          timeout,
+          new java.io.ByteArrayInputStream(buf.toByteArray()),
+          null,
+          new AtomicReference<>());
     }
+    StreamPipe pipe = new StreamPipe(64);
+    InputStream pipeIn = pipe.source();
     Thread exporter =
         new Thread(
             () -> {
-              try (OutputStream o = pipeOut) {
+              try (OutputStream o = new BufferedOutputStream(pipe.sink(), 1 << 16)) {
                 evaluator.export(names, o);
               } catch (IOException | RuntimeException e) {
                 exportError.set(e);
@@ -132,6 +147,34 @@ public final class ClosureCopy {
             "fleet-export-" + host);
     exporter.setDaemon(true);
     exporter.start();
+    return finish(
+        conn,
+        host,
+        paths,
+        names,
+        byPath,
+        totalBytes,
+        substituted,
+        sudo,
+        timeout,
+        pipeIn,
+        exporter,
+        exportError);
+  }
+
+  private Result finish(
+      Connection conn,
+      String host,
+      List<StorePathInfo> paths,
+      List<String> names,
+      Map<String, StorePathInfo> byPath,
+      long totalBytes,
+      int substituted,
+      boolean sudo,
+      Duration timeout,
+      InputStream pipeIn,
+      Thread exporter,
+      AtomicReference<Throwable> exportError) {
     List<String> imported = new ArrayList<>();
     AtomicLong doneBytes = new AtomicLong();
     OutputStream lines =
@@ -153,8 +196,11 @@ public final class ClosureCopy {
       try {
         pipeIn.close(); // unblocks the exporter if the host stopped reading
       } catch (IOException ignored) {
-        // closing a pipe does not fail in a way that matters here
+        // this pipe's close does not throw
       }
+    }
+    if (!r.isSuccess() && exporter != null) {
+      // only a failure needs the exporter's own error, if it had one
       try {
         exporter.join(10_000);
       } catch (InterruptedException e) {

@@ -57,6 +57,11 @@ public final class Events {
     emit(host, DeploymentEvent.Kind.PROGRESS, step, null, message, done, total);
   }
 
+  /** The deployment was cancelled. */
+  public void cancelled() {
+    emit("", DeploymentEvent.Kind.CANCELLED, null, null, "the caller was interrupted", 0, 0);
+  }
+
   /** The host is done. */
   public void hostFinished(String host, HostOutcome outcome, String message) {
     emit(host, DeploymentEvent.Kind.HOST_FINISHED, null, outcome, message, 0, 0);

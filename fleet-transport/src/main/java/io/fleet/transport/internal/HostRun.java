@@ -443,10 +443,6 @@ public final class HostRun {
               + plan.rollbackWindow()
               + "); lengthen the window if activation and checks need longer");
     }
-    if (r.exitCode() == HostProtocol.EXIT_ROLLING_BACK) {
-      failedStep = DeployStep.CONFIRM;
-      end(HostOutcome.ROLLBACK_PENDING, "a rollback was already running on the host");
-    }
     if (!r.isSuccess()) {
       failedStep = DeployStep.CONFIRM;
       end(
@@ -482,21 +478,21 @@ public final class HostRun {
     try {
       r = rt(c, HostProtocol.rollbackNow(plan.id(), sudo, plan.activationTimeout()));
     } catch (TransportException e) {
-      Connection again;
+      // The rollback runs under systemd-run and survives a dropped connection; look, and if it
+      // never started, try once more over a new connection.
       try {
-        again = reconnect(plan.reconnectTimeout());
-        conn = again;
-        HostStatus st = status(again, List.of());
-        if (st.marker.isEmpty() && st.generation == before.generation) {
+        conn = reconnect(plan.reconnectTimeout());
+        HostStatus st = status(conn, List.of());
+        if (st.marker.isEmpty()) {
           report.generationAfter(st.generation).rolledBackBy("deployer");
           end(HostOutcome.ROLLED_BACK, reason);
         }
+        r = rt(conn, HostProtocol.rollbackNow(plan.id(), sudo, plan.activationTimeout()));
       } catch (TransportException e2) {
-        pendingKeepStep(reason + "; the rollback's connection was lost: " + e2.getMessage());
+        pendingKeepStep(
+            reason + "; the connection was lost while rolling back: " + e2.getMessage());
+        return;
       }
-      report.generationAfter(Optional.empty());
-      end(HostOutcome.ROLLBACK_FAILED, reason + "; rolling back failed: " + e.getMessage());
-      return;
     }
     if (!r.isSuccess()) {
       end(

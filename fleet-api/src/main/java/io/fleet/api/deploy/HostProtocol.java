@@ -179,10 +179,12 @@ public final class HostProtocol {
    * deployment id, {@code $2} previous generation, {@code $3} previous system path, {@code $4}
    * watchdog window in whole seconds, {@code $5} the new system path or empty (for {@code test}:
    * the profile is left alone), {@code $6} {@link #ROLLBACK_SCRIPT}. Refuses with exit {@value
-   * #EXIT_MARKER_EXISTS} when a marker exists. Writes the marker atomically, starts {@code
-   * systemd-run --unit=fleet-rollback-watchdog --on-active=<$4>s --timer-property=AccuracySec=1s
-   * /bin/sh -c <ROLLBACK_SCRIPT>}, then {@code nix-env --profile <PROFILE> --set <$5>}. Prints
-   * {@code generation=<N>} (the profile's generation afterwards).
+   * #EXIT_MARKER_EXISTS} when a marker exists. Writes the marker atomically, stops a watchdog timer
+   * left from an earlier deployment (a transient timer that elapsed stays loaded,
+   * RemainAfterElapse= yes, and would make the next {@code systemd-run} with its name fail), starts
+   * {@code systemd-run --unit=fleet-rollback-watchdog --on-active=<$4>s
+   * --timer-property=AccuracySec=1s /bin/sh -c <ROLLBACK_SCRIPT>}, then {@code nix-env --profile
+   * <PROFILE> --set <$5>}. Prints {@code generation=<N>} (the profile's generation afterwards).
    */
   public static final String ARM_SCRIPT =
       "set -e\n"
@@ -197,6 +199,8 @@ public final class HostProtocol {
           + "printf '%s\\n%s\\n%s\\n' \"$2\" \"$3\" \"$1\" > \"$t\"\n"
           + "sync\n"
           + "mv -f \"$t\" \"$m\"\n"
+          + "systemctl stop fleet-rollback-watchdog.timer 2>/dev/null || true\n"
+          + "systemctl reset-failed fleet-rollback-watchdog.service 2>/dev/null || true\n"
           + "systemd-run --unit=fleet-rollback-watchdog --on-active=\"$4\"s"
           + " --timer-property=AccuracySec=1s /bin/sh -c \"$6\"\n"
           + "if [ -n \"$5\" ]; then nix-env --profile \"$p\" --set \"$5\"; fi\n"

@@ -1,0 +1,1 @@
+{ imports = [ ./secrets.nix ./rollback-watchdog.nix ]; }

@@ -1,0 +1,85 @@
+package io.fleet.nix;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fleet.api.EvaluationException;
+import io.fleet.api.Fleet;
+import io.fleet.api.FleetConfigException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every failure of nix becomes an EvaluationException with nix's own message and the host. */
+class NixEvaluatorErrorsTest {
+  @TempDir static Path tmp;
+  static String flake;
+
+  @BeforeAll
+  static void createFlake() {
+    NixTestSupport.requireNix();
+    flake = NixTestSupport.flake(tmp, "errors", Map.of("NONCE", UUID.randomUUID().toString()));
+  }
+
+  @Test
+  void anEvaluationErrorInOneHostNamesThatHost() {
+    try (NixEvaluator nix = NixTestSupport.offline().build()) {
+      assertThatThrownBy(() -> nix.evaluate(flake, "evalError"))
+          .isInstanceOfSatisfying(
+              EvaluationException.class,
+              e -> {
+                assertThat(e.host()).contains("bad-eval");
+                assertThat(e.exitCode()).isNotZero();
+                assertThat(e.stderr()).contains("cannot add a string to an integer");
+                assertThat(e.getMessage())
+                    .contains("in host 'bad-eval'")
+                    .contains("cannot add a string to an integer");
+              });
+    }
+  }
+
+  @Test
+  void aBuildFailureInOneHostNamesThatHostAndShowsTheBuildersOutput() {
+    try (NixEvaluator nix = NixTestSupport.offline().build()) {
+      Fleet fleet = nix.evaluate(flake, "buildError");
+      assertThatThrownBy(() -> nix.build(fleet, List.of("ok", "bad-build"), null))
+          .isInstanceOfSatisfying(
+              EvaluationException.class,
+              e -> {
+                assertThat(e.host()).contains("bad-build");
+                assertThat(e.stderr())
+                    .contains("failed with exit code 9")
+                    .contains("the-builder-says-boom");
+                assertThat(e.getMessage()).contains("in host 'bad-build'").contains("exit code 9");
+              });
+      // The healthy host still builds on its own.
+      assertThat(nix.build(fleet, List.of("ok"), null)).containsOnlyKeys("ok");
+    }
+  }
+
+  @Test
+  void aConfigurationNotMadeByTheFleetLibraryIsReported() {
+    try (NixEvaluator nix = NixTestSupport.offline().build()) {
+      assertThatThrownBy(() -> nix.evaluate(flake, "notAFleet"))
+          .isInstanceOf(EvaluationException.class)
+          .hasMessageContaining("not a fleet configuration");
+    }
+  }
+
+  @Test
+  void badArgumentsAreConfigErrorsBeforeNixRuns() {
+    try (NixEvaluator nix = NixTestSupport.offline().build()) {
+      assertThatThrownBy(() -> nix.evaluate(flake, "x\"; builtins.abort \"y"))
+          .isInstanceOf(FleetConfigException.class);
+      assertThatThrownBy(() -> nix.evaluate(flake + "#other", "default"))
+          .isInstanceOf(FleetConfigException.class);
+      assertThatThrownBy(() -> nix.build(Fleet.builder().build(), List.of("ghost"), null))
+          .isInstanceOf(FleetConfigException.class)
+          .hasMessageContaining("ghost");
+    }
+  }
+}

@@ -155,7 +155,8 @@ let
           deployTarget = h.deployTarget or null;
           secrets = mapAttrs (n: s: normalizeSecret scope "host ${name} secret ${n}" false s) declared;
           toplevel = built.toplevel;
-          system' = built;
+          # What the system builder returned (for NixOS: toplevel, config and the nixosSystem).
+          built = built;
         };
     in
     {

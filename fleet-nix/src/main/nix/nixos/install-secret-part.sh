@@ -5,7 +5,7 @@
 #   decrypted with IDENTITY, the host's SSH key), <BASE64-ENCODED>, <PLAINTEXT-NL> or <PLAINTEXT>.
 # Writes SECRETS_DIR/NAME/PART through a temporary file in the same directory, so the part is
 # never half written and never readable by anyone else before its owner and mode are set.
-# Needs base64, head, tail, mktemp, chown, chmod, mv and age on PATH.
+# Needs base64, head, tail, tr, mktemp, chown, chmod, mv and age on PATH.
 set -u
 root=$1 identity=$2 name=$3 part=$4 raw=$5 owner=$6 group=$7 mode=$8
 case "$mode" in
@@ -17,12 +17,20 @@ mkdir -p "$dir" && chown "$owner:$group" "$dir" && chmod 0750 "$dir" || exit 1
 umask 077
 tmp=$(mktemp "$dir/.$part.XXXXXX") || exit 1
 header=$(head -n 1 "$raw")
+# The body after the marker line as bytes; fleet.nix may leave out base64's '=' padding.
+unbase64() {
+  tail -n +2 "$raw" | tr -d ' \t\r\n' | {
+    IFS= read -r s || true
+    case $((${#s} % 4)) in 2) s="$s==" ;; 3) s="$s=" ;; esac
+    printf '%s' "$s"
+  } | base64 -d
+}
 ok=1
 case "$header" in
   "<ENCRYPTED><BASE64-ENCODED>")
-    tail -n +2 "$raw" | base64 -d | age -d -i "$identity" > "$tmp" || ok=0 ;;
+    unbase64 | age -d -i "$identity" > "$tmp" || ok=0 ;;
   "<BASE64-ENCODED>")
-    tail -n +2 "$raw" | base64 -d > "$tmp" || ok=0 ;;
+    unbase64 > "$tmp" || ok=0 ;;
   "<PLAINTEXT-NL>")
     tail -n +2 "$raw" > "$tmp" || ok=0 ;;
   "<PLAINTEXT>"*)

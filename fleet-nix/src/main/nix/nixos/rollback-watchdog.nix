@@ -66,6 +66,7 @@ in
         config.nix.package
         pkgs.coreutils
         pkgs.gnused
+        pkgs.util-linux # flock
         config.systemd.package
       ];
       serviceConfig = {

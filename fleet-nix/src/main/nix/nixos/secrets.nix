@@ -1,5 +1,6 @@
 # Installs the host's secrets at activation: each stored part of every secret the host may read
-# (its own, and the shared secrets it owns) goes to /run/secrets/<name>/<part> with the declared
+# (its own, and the shared secrets it owns) goes to /run/secrets/<name>/<part> (fleet.secretsDir)
+# with the declared
 # owner, group and mode. Encrypted parts (<ENCRYPTED><BASE64-ENCODED>, an age file) are decrypted
 # with the host's SSH key, /etc/ssh/ssh_host_ed25519_key; only ciphertext and public parts are
 # ever in the Nix store. /run is a tmpfs, so plaintext never reaches a disk.
@@ -14,6 +15,7 @@
 }:
 let
   inherit (lib) mkOption types;
+  dir = config.fleet.secretsDir;
 
   secretOptions =
     { name, ... }:
@@ -67,19 +69,19 @@ let
         path = mkOption {
           type = types.str;
           readOnly = true;
-          default = "/run/secrets/${name}";
+          default = "${dir}/${name}";
           description = "Directory holding the secret's parts.";
         };
         secretPath = mkOption {
           type = types.str;
           readOnly = true;
-          default = "/run/secrets/${name}/secret";
+          default = "${dir}/${name}/secret";
           description = "The private part.";
         };
         publicPath = mkOption {
           type = types.str;
           readOnly = true;
-          default = "/run/secrets/${name}/public";
+          default = "${dir}/${name}/public";
           description = "The public part, where the generator makes one.";
         };
       };
@@ -129,12 +131,13 @@ let
     fleet_secrets_failed=0
     fleet_install_part() {
       PATH=${pkgs.coreutils}/bin:${pkgs.age}/bin:$PATH ${installPart} \
-        /run/secrets /etc/ssh/ssh_host_ed25519_key "$@" || fleet_secrets_failed=1
+        ${lib.escapeShellArg dir} ${lib.escapeShellArg config.fleet.hostKey} "$@" \
+        || fleet_secrets_failed=1
     }
-    mkdir -p /run/secrets
-    chmod 0751 /run/secrets
+    mkdir -p ${lib.escapeShellArg dir}
+    chmod 0751 ${lib.escapeShellArg dir}
     # Secrets no longer stored for this host disappear.
-    for d in /run/secrets/*; do
+    for d in ${lib.escapeShellArg dir}/*; do
       [ -e "$d" ] || continue
       grep -Fxq -- "$(basename "$d")" ${storedNames} || rm -rf "$d"
     done
@@ -152,6 +155,16 @@ in
       description = "The host's own secrets, generated and stored by fleet, installed in /run/secrets.";
     };
     fleet = {
+      secretsDir = mkOption {
+        type = types.str;
+        default = "/run/secrets";
+        description = "Where secrets are installed (keep it on a tmpfs).";
+      };
+      hostKey = mkOption {
+        type = types.str;
+        default = "/etc/ssh/ssh_host_ed25519_key";
+        description = "The host's SSH key, the age identity that decrypts its secrets.";
+      };
       hostName = mkOption {
         type = types.str;
         description = "The host's name in the fleet.";

@@ -27,5 +27,16 @@
         modules = [ { hosts.ok = { }; hosts.bad-build = { }; } ];
       };
       fleetConfigurations.notAFleet = { hosts = { }; };
+      fleetConfigurations.conflict = fleet.lib.fleetConfiguration {
+        mkSystem = fleet.lib.shellSystem;
+        modules = [ { hosts.a.system = "x86_64-linux"; } { hosts.a.system = "aarch64-linux"; } ];
+      };
+      fleetConfigurations.unknownGenerator = fleet.lib.fleetConfiguration {
+        mkSystem = fleet.lib.shellSystem;
+        modules = [ {
+          hosts.a = { };
+          sharedSecrets.token = { expectedOwners = [ "a" ]; generator = { mkNope }: mkNope { }; };
+        } ];
+      };
     };
 }

@@ -20,7 +20,12 @@
             services.ray = { gpus = 4; cpus = 128; };
           };
         };
-        hosts.cp-2 = { tags = [ "cp" ]; deployTarget = { user = "deploy"; address = "10.0.0.2"; }; };
+        hosts.cp-2 = {
+          tags = [ "cp" ];
+          deployTarget = { user = "deploy"; address = "10.0.0.2"; };
+          # Run by the shell system's switch-to-configuration (switch, boot, test).
+          nixos.activationScript = "echo activated-by-$1";
+        };
         hosts.worker-1 = { };
         hosts.worker-2 = { };
         sharedSecrets."ca.pem" = {

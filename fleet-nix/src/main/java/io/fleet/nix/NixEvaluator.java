@@ -59,6 +59,8 @@ public final class NixEvaluator implements Evaluator {
   private static final Pattern CONFIGURATION = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]*");
   private static final Pattern HOST_CONTEXT =
       Pattern.compile("while evaluating fleet host \"([^\"]+)\"");
+  private static final Pattern SECRET_CONTEXT =
+      Pattern.compile("while evaluating fleet shared secret \"([^\"]+)\"");
   private static final Pattern SYSTEM_DRV_NAME =
       Pattern.compile(
           "/[0-9a-z]{32}-(?:nixos|fleet)-system-([A-Za-z0-9_-]+?)(?:-[0-9][^/'\"]*)?\\.drv");
@@ -96,6 +98,14 @@ public final class NixEvaluator implements Evaluator {
     this.commonArgs = List.copyOf(args);
   }
 
+  /**
+   * An evaluator with the defaults ({@code nix} from {@code PATH}, flakes enabled), as {@link
+   * #create()}; public for {@link java.util.ServiceLoader} discovery of the {@link Evaluator} SPI.
+   */
+  public NixEvaluator() {
+    this(new Builder());
+  }
+
   /** An evaluator with the defaults: {@code nix} from {@code PATH}, flakes enabled. */
   public static NixEvaluator create() {
     return builder().build();
@@ -124,13 +134,18 @@ public final class NixEvaluator implements Evaluator {
     if (out.exitCode() != 0) {
       String text = log.text();
       String host = innermostHost(text);
+      Matcher secret = SECRET_CONTEXT.matcher(text);
+      String where =
+          host != null
+              ? " in host " + Names.quote(host)
+              : secret.find() ? " in shared secret " + Names.quote(secret.group(1)) : "";
       throw failure(
           "evaluating fleet configuration "
               + Names.quote(configuration)
               + " of "
               + flakeRef
               + " failed"
-              + (host == null ? "" : " in host " + Names.quote(host)),
+              + where,
           cmd,
           out.exitCode(),
           text,
@@ -188,6 +203,33 @@ public final class NixEvaluator implements Evaluator {
     if (installableOf.isEmpty()) {
       return Map.of();
     }
+    try {
+      return buildOnce(installableOf, drvOf, listener);
+    } catch (EvaluationException e) {
+      // A derivation written by evaluate() may have been garbage-collected since: build those
+      // hosts from their flake attribute instead (which writes the derivation again).
+      List<String> collected = new ArrayList<>();
+      for (Map.Entry<String, String> d : drvOf.entrySet()) {
+        if (e.stderr().contains(d.getValue() + "' is not a valid")
+            || e.stderr().contains(d.getValue() + "' is not valid")) {
+          collected.add(d.getKey());
+        }
+      }
+      if (collected.isEmpty()) {
+        throw e;
+      }
+      for (String name : collected) {
+        String attribute = fleet.host(name).systemAttribute().orElseThrow();
+        known.remove(attribute);
+        installableOf.put(name, attribute);
+        drvOf.remove(name);
+      }
+      return buildOnce(installableOf, drvOf, listener);
+    }
+  }
+
+  private Map<String, String> buildOnce(
+      Map<String, String> installableOf, Map<String, String> drvOf, BuildListener listener) {
     List<String> args = new ArrayList<>(List.of("build", "--json", "--no-link"));
     args.addAll(List.of("--log-format", "internal-json"));
     args.addAll(new LinkedHashSet<>(installableOf.values()));
@@ -216,10 +258,12 @@ public final class NixEvaluator implements Evaluator {
       throw new EvaluationException(
           "nix build printed something that is not JSON: " + e.getMessage(), cmd, e);
     }
-    // nix prints one result per installable, in order (identical installables once).
+    // nix prints one result per installable, in order (identical installables once); where the
+    // derivation is known, match on it rather than on the position.
     List<String> distinct = new ArrayList<>(new LinkedHashSet<>(installableOf.values()));
     Map<String, String> outOf = new LinkedHashMap<>();
-    for (int i = 0; i < results.size() && i < distinct.size(); i++) {
+    Map<String, String> outOfDrv = new LinkedHashMap<>();
+    for (int i = 0; i < results.size(); i++) {
       JsonNode r = results.get(i);
       String path = r.path("outputs").path("out").asText(null);
       if (path == null && r.has("path")) {
@@ -229,7 +273,18 @@ public final class NixEvaluator implements Evaluator {
         Iterator<JsonNode> any = r.path("outputs").elements();
         path = any.hasNext() ? any.next().asText() : null;
       }
-      outOf.put(distinct.get(i), path);
+      if (i < distinct.size()) {
+        outOf.put(distinct.get(i), path);
+      }
+      if (r.hasNonNull("drvPath")) {
+        outOfDrv.put(r.get("drvPath").asText(), path);
+      }
+    }
+    for (Map.Entry<String, String> e : drvOf.entrySet()) {
+      String path = outOfDrv.get(e.getValue());
+      if (path != null) {
+        outOf.put(installableOf.get(e.getKey()), path);
+      }
     }
     Map<String, String> built = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : installableOf.entrySet()) {
@@ -287,15 +342,7 @@ public final class NixEvaluator implements Evaluator {
     }
     List<StorePathInfo> infos = new ArrayList<>();
     List<String> invalid = new ArrayList<>();
-    if (root.isArray()) {
-      for (JsonNode n : root) {
-        addInfo(n.path("path").asText(), n, infos, invalid);
-      }
-    } else if (root.isObject()) {
-      for (Map.Entry<String, JsonNode> e : root.properties()) {
-        addInfo(e.getKey(), e.getValue(), infos, invalid);
-      }
-    }
+    parsePathInfo(root, infos, invalid);
     if (!invalid.isEmpty()) {
       throw new EvaluationException(
           "store path(s) " + invalid + " are not in the local nix store: build them first",
@@ -305,6 +352,22 @@ public final class NixEvaluator implements Evaluator {
           null);
     }
     return infos;
+  }
+
+  /**
+   * Reads {@code nix path-info --json}: a list of objects with {@code path} (nix up to 2.18) or an
+   * object keyed by path whose values may be {@code null} for invalid paths (nix 2.19 and later).
+   */
+  static void parsePathInfo(JsonNode root, List<StorePathInfo> infos, List<String> invalid) {
+    if (root.isArray()) {
+      for (JsonNode n : root) {
+        addInfo(n.path("path").asText(), n, infos, invalid);
+      }
+    } else if (root.isObject()) {
+      for (Map.Entry<String, JsonNode> e : root.properties()) {
+        addInfo(e.getKey(), e.getValue(), infos, invalid);
+      }
+    }
   }
 
   private static void addInfo(

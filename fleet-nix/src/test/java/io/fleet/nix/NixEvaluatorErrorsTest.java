@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fleet.api.EvaluationException;
 import io.fleet.api.Fleet;
 import io.fleet.api.FleetConfigException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -58,6 +61,85 @@ class NixEvaluatorErrorsTest {
               });
       // The healthy host still builds on its own.
       assertThat(nix.build(fleet, List.of("ok"), null)).containsOnlyKeys("ok");
+    }
+  }
+
+  @Test
+  void conflictingDefinitionsNameTheHostTheOptionAndTheFiles() {
+    try (NixEvaluator nix = NixTestSupport.offline().build()) {
+      assertThatThrownBy(() -> nix.evaluate(flake, "conflict"))
+          .isInstanceOfSatisfying(
+              EvaluationException.class,
+              e -> {
+                assertThat(e.host()).contains("a");
+                assertThat(e.getMessage())
+                    .contains("conflicting definitions of hosts.a.system")
+                    .contains("\"x86_64-linux\"")
+                    .contains("\"aarch64-linux\"");
+              });
+    }
+  }
+
+  @Test
+  void anUnknownGeneratorNamesTheSharedSecret() {
+    try (NixEvaluator nix = NixTestSupport.offline().build()) {
+      assertThatThrownBy(() -> nix.evaluate(flake, "unknownGenerator"))
+          .isInstanceOfSatisfying(
+              EvaluationException.class,
+              e -> {
+                assertThat(e.host()).isEmpty();
+                assertThat(e.getMessage())
+                    .contains("in shared secret 'token'")
+                    .contains("mkNope")
+                    .contains("secretGenerators");
+              });
+    }
+  }
+
+  @Test
+  void aDerivationCollectedBetweenEvaluationAndBuildIsWrittenAgain() throws Exception {
+    try (NixEvaluator nix = NixTestSupport.offline().build()) {
+      Fleet fleet = nix.evaluate(flake, "buildError");
+      // Remove the system derivation evaluate() wrote, as the garbage collector would.
+      List<String> eval =
+          new ArrayList<>(
+              List.of(
+                  "nix",
+                  "eval",
+                  "--raw",
+                  "--extra-experimental-features",
+                  "nix-command flakes",
+                  "--option",
+                  "substituters",
+                  "",
+                  "--option",
+                  "flake-registry",
+                  ""));
+      eval.add(fleet.host("ok").systemAttribute().orElseThrow() + ".drvPath");
+      Process p = new ProcessBuilder(eval).start();
+      String drv = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      assertThat(p.waitFor()).isZero();
+      assertThat(drv).endsWith("-fleet-system-ok.drv");
+      // With keep-derivations (nix's default) a derivation whose output is valid stays alive, so
+      // the output goes too (it may exist from an earlier run).
+      List<String> delete = new ArrayList<>(List.of("nix-store", "--delete", drv));
+      Process outputs = new ProcessBuilder("nix-store", "-q", "--outputs", drv).start();
+      for (String line :
+          new String(outputs.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+        if (!line.isBlank() && Files.exists(Path.of(line.trim()))) {
+          delete.add(line.trim());
+        }
+      }
+      assertThat(outputs.waitFor()).isZero();
+      new ProcessBuilder(delete)
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start()
+          .waitFor();
+      assertThat(Path.of(drv)).doesNotExist();
+
+      assertThat(nix.build(fleet, List.of("ok"), null)).containsOnlyKeys("ok");
+      assertThat(Path.of(drv)).exists();
     }
   }
 

@@ -115,11 +115,23 @@ class NixEvaluatorTest {
           .contains("\"cluster\":\"a\"")
           .contains("\"gpus\":4");
       assertThat(progress).contains("4/4");
+      assertThat(run(built.get("cp-1") + "/bin/switch-to-configuration", "test"))
+          .isEqualTo("fleet shell system cp-1: test\n");
+      assertThat(run(built.get("cp-2") + "/bin/switch-to-configuration", "switch"))
+          .isEqualTo("fleet shell system cp-2: switch\nactivated-by-switch\n");
 
       // The closure of a built system is known to nix and exportable.
       assertThat(nix.closure(List.of(built.get("cp-1"))))
           .anySatisfy(i -> assertThat(i.path()).isEqualTo(built.get("cp-1")));
     }
+  }
+
+  private static String run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    return out;
   }
 
   @Test

@@ -62,6 +62,67 @@ class NixModulesTest {
   }
 
   @Test
+  void theFlakePartsModuleOutputsEvaluatedFleetConfigurations() throws Exception {
+    NixTestSupport.requireNix();
+    Path fleet = NixEvaluator.writeFleetFlake(tmp.resolve("fleet"));
+    Result r =
+        run(
+            List.of(
+                "nix-instantiate",
+                "--eval",
+                "--strict",
+                "--json",
+                "--argstr",
+                "fleetDir",
+                fleet.toString(),
+                Path.of("src/test/resources/nix/flake-module-smoke.nix")
+                    .toAbsolutePath()
+                    .toString()),
+            null);
+    assertThat(r.exit).as(r.err).isZero();
+    JsonNode out = new ObjectMapper().readTree(r.out);
+    assertThat(out.path("optionType").asText()).isEqualTo("deferredModule");
+    assertThat(out.path("hosts").path("a").path("system").asText()).isEqualTo("aarch64-linux");
+    assertThat(out.path("hosts").path("b").path("tags").toString())
+        .isEqualTo("[\"all\",\"from-import\"]");
+    assertThat(out.path("sharedSecretOwners").toString()).isEqualTo("[\"a\",\"b\"]");
+    assertThat(out.path("generatorKind").asText()).isEqualTo("password");
+  }
+
+  @Test
+  void theRollbackModuleInstallsTheBootTimeWatchdog() throws Exception {
+    NixTestSupport.requireNix();
+    Path fleet = NixEvaluator.writeFleetFlake(tmp.resolve("fleet"));
+    Result r =
+        run(
+            List.of(
+                "nix-instantiate",
+                "--read-write-mode",
+                "--eval",
+                "--strict",
+                "--json",
+                "--argstr",
+                "fleetDir",
+                fleet.toString(),
+                Path.of("src/test/resources/nix/rollback-module.nix").toAbsolutePath().toString()),
+            null);
+    assertThat(r.exit).as(r.err).isZero();
+    JsonNode out = new ObjectMapper().readTree(r.out);
+    JsonNode timer = out.path("timers").path("fleet-rollback-boot");
+    assertThat(timer.path("wantedBy").toString()).isEqualTo("[\"timers.target\"]");
+    assertThat(timer.path("timerConfig").path("OnBootSec").asText()).isEqualTo("600s");
+    assertThat(timer.path("unitConfig").path("ConditionPathExists").asText())
+        .isEqualTo("/var/lib/fleet/rollback-marker");
+    assertThat(out.path("service").path("restartIfChanged").asBoolean(true)).isFalse();
+    assertThat(out.path("tmpfiles").path("rules").toString())
+        .contains("d /var/lib/fleet 0700 root root -");
+    assertThat(out.path("execStart").asText())
+        .isEqualTo("#!/bin/sh\n" + Files.readString(Path.of("src/main/nix/nixos/rollback.sh")));
+    assertThat(out.path("execCondition").asText()).contains("/proc/uptime");
+    assertThat(out.path("defaultWindow").asInt()).isEqualTo(600);
+  }
+
+  @Test
   void theRollbackScriptIsTheProtocolsScript() throws Exception {
     Class<?> protocol;
     try {
@@ -130,9 +191,91 @@ class NixModulesTest {
     }
   }
 
+  @Test
+  void theSecretsModulesActivationInstallsTheHostsSecrets() throws Exception {
+    NixTestSupport.requireNix();
+    ExternalTools.require("age");
+    Path fleet = NixEvaluator.writeFleetFlake(tmp.resolve("fleet"));
+    Path data = ExternalTools.testData("fleet-nix/shared-secrets.fleet.nix");
+    Path keys = ExternalTools.testData("fleet-nix/keys");
+    String user = run(List.of("id", "-un"), null).out.trim();
+    String group = run(List.of("id", "-gn"), null).out.trim();
+
+    Path root = tmp.resolve("alpha/run/secrets");
+    Files.createDirectories(root.resolve("no-longer-stored"));
+    Result alpha = activate(fleet, data, root, copyKey(keys.resolve("alpha")), user, group);
+    assertThat(alpha.exit).as(alpha.err).isZero();
+    assertThat(alpha.err).doesNotContain("could not be installed");
+    assertThat(root.resolve("no-longer-stored")).doesNotExist();
+    assertThat(sha256(Files.readAllBytes(root.resolve("ca.pem/secret"))))
+        .isEqualTo("2e5c706aba1f3dca2dc27a5dff660c8e01b18acbf32bd0a424f44eb2b40644db");
+    assertThat(sha256(Files.readAllBytes(root.resolve("wireguard-mesh/secret"))))
+        .isEqualTo("1d21d81ae4b249070ba68bb1ec594a3c83889d89f1d59d6bcbd3de313fde083c");
+    assertThat(Files.readString(root.resolve("wireguard-mesh/public")))
+        .isEqualTo("wg-pub \"quoted\" ${notinterpolated} \\ back");
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(root.resolve("ca.pem/secret"))))
+        .isEqualTo("r--r-----");
+
+    // With a key the secret was not encrypted to, the part is reported and not installed.
+    Path other = tmp.resolve("wrong-key/run/secrets");
+    Result wrong = activate(fleet, data, other, copyKey(keys.resolve("gamma")), user, group);
+    assertThat(wrong.err).contains("cannot install secret ca.pem part secret");
+    assertThat(other.resolve("ca.pem/secret")).doesNotExist();
+    assertThat(other.resolve("ca.pem/public")).exists();
+    try (Stream<Path> left = Files.list(other.resolve("ca.pem"))) {
+      assertThat(left.map(p -> p.getFileName().toString())).containsExactly("public");
+    }
+  }
+
+  /** The activation script of secrets.nix for host alpha, evaluated with a stand-in lib, run. */
+  private Result activate(Path fleet, Path data, Path root, Path key, String user, String group)
+      throws Exception {
+    Result eval =
+        run(
+            List.of(
+                "nix-instantiate",
+                "--read-write-mode",
+                "--eval",
+                "--strict",
+                "--json",
+                "--argstr",
+                "fleetDir",
+                fleet.toString(),
+                "--argstr",
+                "dataFile",
+                data.toString(),
+                "--argstr",
+                "host",
+                "alpha",
+                "--argstr",
+                "secretsDir",
+                root.toString(),
+                "--argstr",
+                "hostKey",
+                key.toString(),
+                "--argstr",
+                "owner",
+                user,
+                "--argstr",
+                "group",
+                group,
+                Path.of("src/test/resources/nix/secrets-activation.nix")
+                    .toAbsolutePath()
+                    .toString()),
+            null);
+    assertThat(eval.exit).as(eval.err).isZero();
+    JsonNode out = new ObjectMapper().readTree(eval.out);
+    assertThat(out.path("secretPathDefault").asText()).isEqualTo(root + "/x/secret");
+    Path script = tmp.resolve("activate-" + root.getParent().getParent().getFileName() + ".sh");
+    Files.writeString(script, out.path("activation").asText());
+    return run(List.of("bash", script.toString()), null);
+  }
+
   private Path copyKey(Path key) throws IOException {
-    Path copy = tmp.resolve("key-" + key.getFileName());
-    Files.copy(key, copy);
+    Path copy = Files.createTempFile(tmp, "key-" + key.getFileName(), "");
+    Files.copy(key, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-------"));
     return copy;
   }

@@ -4,7 +4,6 @@ import io.fleet.api.Fleet;
 import io.fleet.api.FleetConfigException;
 import io.fleet.api.Host;
 import io.fleet.api.Names;
-import io.fleet.api.spi.Evaluator;
 import io.fleet.api.spi.Services;
 import io.fleet.api.spi.Transport;
 import java.time.Duration;
@@ -139,11 +138,6 @@ public final class FakeFleet implements AutoCloseable, BeforeEachCallback {
   public synchronized String initialSystem(String host) {
     host(host);
     return evaluator.systemPath(host, 1);
-  }
-
-  /** The evaluator as the SPI type, for code that wants an {@link Evaluator}. */
-  public Evaluator evaluatorSpi() {
-    return evaluator();
   }
 
   /** The handlers registered with {@code ServiceLoader} (found once). */

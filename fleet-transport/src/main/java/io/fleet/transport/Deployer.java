@@ -535,6 +535,7 @@ public final class Deployer {
       for (Host h : hosts) {
         String s = chosen.get(h.name());
         if (!DeploymentPlan.isStorePath(s)) {
+          // checked again (with every other problem) by the plan; fail before asking the evaluator
           throw new FleetConfigException(
               "host "
                   + Names.quote(h.name())

@@ -7,7 +7,9 @@ import io.fleet.api.TransportException;
 import io.fleet.api.data.FleetData;
 import io.fleet.api.spi.Connection;
 import io.fleet.api.spi.Transport;
+import io.fleet.transport.internal.AgentAuth;
 import io.fleet.transport.internal.HostKeyCheck;
+import io.fleet.transport.internal.SshAgent;
 import io.fleet.transport.internal.SshConnection;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -30,13 +32,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import net.schmizz.keepalive.KeepAlive;
 import net.schmizz.keepalive.KeepAliveProvider;
+import net.schmizz.keepalive.KeepAliveRunner;
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.common.DisconnectReason;
 import net.schmizz.sshj.connection.channel.direct.DirectConnection;
 import net.schmizz.sshj.userauth.UserAuthException;
-import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
+import net.schmizz.sshj.userauth.method.AuthMethod;
+import net.schmizz.sshj.userauth.method.AuthPublickey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,9 +52,10 @@ import org.slf4j.LoggerFactory;
  * (user, address, port, and jump hosts with OpenSSH {@code ProxyJump} semantics, tunnelled through
  * {@code direct-tcpip} channels); commands on one connection run in their own channels, so they may
  * run concurrently. Users authenticate with private key files ({@link Builder#identityFile(Path)},
- * by default {@code ~/.ssh/id_ed25519}, {@code id_ecdsa} and {@code id_rsa} where they exist);
- * ssh-agent is not used. Commands with {@code sudo()} run through {@code sudo -n} when the login
- * user is not root.
+ * by default {@code ~/.ssh/id_ed25519}, {@code id_ecdsa} and {@code id_rsa} where they exist) and
+ * with the keys of an ssh-agent ({@code SSH_AUTH_SOCK}, or {@link Builder#sshAgent(Path)}), which
+ * signs without handing out its private keys. Commands with {@code sudo()} run through {@code sudo
+ * -n} when the login user is not root.
  *
  * <p>Host keys are never trusted blindly: the key recorded in the fleet data ({@code
  * hosts.<name>.encryptionKey}, see {@link Builder#pinnedHostKeys(FleetData)}) is pinned when
@@ -73,6 +79,7 @@ public final class SshTransport implements Transport {
   private final Optional<Path> knownHosts;
   private final boolean acceptUnknownHostKeys;
   private final List<Path> identityFiles;
+  private final Optional<SshAgent> agent;
   private final Duration connectTimeout;
   private final Duration commandTimeout;
   private final Duration idleTimeout;
@@ -87,6 +94,7 @@ public final class SshTransport implements Transport {
     this.knownHosts = b.knownHosts;
     this.acceptUnknownHostKeys = b.acceptUnknownHostKeys;
     this.identityFiles = List.copyOf(b.identityFiles);
+    this.agent = b.agentSocket.filter(Files::exists).map(SshAgent::new);
     this.connectTimeout = b.connectTimeout;
     this.commandTimeout = b.commandTimeout;
     this.idleTimeout = b.idleTimeout;
@@ -180,6 +188,15 @@ public final class SshTransport implements Transport {
     client.setTimeout(millis(connectTimeout));
     client.getTransport().setTimeoutMs(millis(connectTimeout));
     client.getConnection().setTimeoutMs(millis(connectTimeout));
+    // A host is declared lost once it has left idleTimeout / interval keepalives unanswered. sshj
+    // starts the keepalive thread on connect, and only if the interval is set by then.
+    KeepAlive keepAlive = client.getConnection().getKeepAlive();
+    int intervalSeconds = (int) Math.max(1, keepAliveInterval.toSeconds());
+    if (keepAlive instanceof KeepAliveRunner) {
+      ((KeepAliveRunner) keepAlive)
+          .setMaxAliveCount((int) Math.max(1, idleTimeout.toSeconds() / intervalSeconds));
+    }
+    keepAlive.setKeepAliveInterval(intervalSeconds);
     String phase = "connecting";
     try {
       if (via == null) {
@@ -189,16 +206,7 @@ public final class SshTransport implements Transport {
         client.connectVia(tunnel, target.address(), target.port());
       }
       phase = "authenticating";
-      client.authPublickey(target.user(), keys(client));
-      // Once in, a silent host is declared lost after the idle timeout; keepalives make a live
-      // but quiet host answer well within it.
-      if (client.getSocket() != null) {
-        client.getSocket().setSoTimeout(millis(idleTimeout));
-      }
-      client
-          .getConnection()
-          .getKeepAlive()
-          .setKeepAliveInterval((int) Math.max(1, keepAliveInterval.toSeconds()));
+      client.auth(target.user(), authMethods(client));
       return client;
     } catch (UserAuthException e) {
       close(client);
@@ -303,12 +311,21 @@ public final class SshTransport implements Transport {
     return false;
   }
 
-  private List<KeyProvider> keys(SSHClient client) throws IOException {
-    List<KeyProvider> providers = new ArrayList<>();
+  private List<AuthMethod> authMethods(SSHClient client) throws IOException {
+    List<AuthMethod> methods = new ArrayList<>();
     for (Path p : effectiveIdentityFiles()) {
-      providers.add(client.loadKeys(p.toString()));
+      methods.add(new AuthPublickey(client.loadKeys(p.toString())));
     }
-    return providers;
+    if (agent.isPresent()) {
+      try {
+        for (SshAgent.Identity id : agent.get().identities()) {
+          methods.add(new AgentAuth(agent.get(), id));
+        }
+      } catch (IOException e) {
+        LOG.warn("cannot use the ssh-agent at {}: {}", agent.get().socket(), e.getMessage());
+      }
+    }
+    return methods;
   }
 
   private List<Path> effectiveIdentityFiles() {
@@ -327,7 +344,8 @@ public final class SshTransport implements Transport {
 
   private String keyNames() {
     List<Path> files = effectiveIdentityFiles();
-    return files.isEmpty() ? "(none found in ~/.ssh)" : files.toString();
+    String names = files.isEmpty() ? "(no key file found in ~/.ssh)" : files.toString();
+    return agent.map(a -> names + " and those of the ssh-agent at " + a.socket()).orElse(names);
   }
 
   private static int millis(Duration d) {
@@ -376,6 +394,10 @@ public final class SshTransport implements Transport {
         Optional.of(Paths.get(System.getProperty("user.home"), ".ssh", "known_hosts"));
     private boolean acceptUnknownHostKeys;
     private final List<Path> identityFiles = new ArrayList<>();
+    private Optional<Path> agentSocket =
+        Optional.ofNullable(System.getenv("SSH_AUTH_SOCK"))
+            .filter(s -> !s.isEmpty())
+            .map(Paths::get);
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration commandTimeout = Duration.ofMinutes(30);
     private Duration idleTimeout = Duration.ofSeconds(60);
@@ -432,6 +454,22 @@ public final class SshTransport implements Transport {
     }
 
     /**
+     * Also authenticates with the keys of the ssh-agent listening on {@code socket}; by default the
+     * agent named by {@code SSH_AUTH_SOCK} is used when that socket exists. The agent signs; its
+     * private keys never reach this process. Key files are tried first.
+     */
+    public Builder sshAgent(Path socket) {
+      this.agentSocket = Optional.of(socket);
+      return this;
+    }
+
+    /** Does not use any ssh-agent, not even the one {@code SSH_AUTH_SOCK} names. */
+    public Builder noSshAgent() {
+      this.agentSocket = Optional.empty();
+      return this;
+    }
+
+    /**
      * The longest to wait for a host to accept the TCP connection, finish the SSH handshake and
      * authenticate (per hop); default 10 s.
      */
@@ -447,15 +485,19 @@ public final class SshTransport implements Transport {
     }
 
     /**
-     * How long an open connection may hear nothing from its host before it is declared lost;
-     * default 60 s. Keepalives (see {@link #keepAliveInterval}) keep a live host talking.
+     * How long an open connection may go without an answer from its host before it is declared
+     * lost; default 60 s. It is counted in unanswered keepalives (see {@link #keepAliveInterval}),
+     * so a live but quiet host keeps its connection however long it stays quiet.
      */
     public Builder idleTimeout(Duration timeout) {
       this.idleTimeout = positive(timeout, "idle timeout");
       return this;
     }
 
-    /** How often to send an SSH keepalive on an open connection; default 15 s. */
+    /**
+     * How often to send an SSH keepalive on an open connection; default 15 s. Whole seconds (at
+     * least one) are used.
+     */
     public Builder keepAliveInterval(Duration interval) {
       this.keepAliveInterval = positive(interval, "keepalive interval");
       return this;

@@ -231,8 +231,7 @@ class DeployerTest {
           d.execute(
               d.plan(fake.fleet())
                   .select("web-1")
-                  .healthCheck(
-                      HealthCheck.builder().url(java.net.URI.create(url)).attempts(2).build())
+                  .healthCheck(HealthCheck.builder().url(url).attempts(2).build())
                   .build());
       assertThat(ok).isSuccessful();
       assertThat(hits.get()).isEqualTo(2);
@@ -250,5 +249,46 @@ class DeployerTest {
     } finally {
       server.stop(0);
     }
+  }
+
+  @Test
+  void everyStepIsAnEventInOrder() {
+    Deployer d = deployer();
+    d.execute(
+        d.plan(fake.fleet())
+            .select("web-1")
+            .healthCheck(HealthCheck.command("systemctl", "is-system-running"))
+            .build());
+    List<String> seen =
+        events.stream()
+            .filter(e -> e.host().equals("web-1") && e.kind() != DeploymentEvent.Kind.PROGRESS)
+            .map(
+                e ->
+                    e.kind()
+                        + " "
+                        + e.step().map(Enum::name).orElse(e.outcome().map(Enum::name).orElse("?")))
+            .collect(Collectors.toList());
+    assertThat(seen)
+        .containsExactly(
+            "STEP_STARTED PREFLIGHT",
+            "STEP_FINISHED PREFLIGHT",
+            "STEP_STARTED COPY",
+            "STEP_FINISHED COPY",
+            "STEP_STARTED ARM",
+            "STEP_FINISHED ARM",
+            "STEP_STARTED ACTIVATE",
+            "STEP_FINISHED ACTIVATE",
+            "STEP_STARTED CHECK",
+            "STEP_FINISHED CHECK",
+            "STEP_STARTED CONFIRM",
+            "STEP_FINISHED CONFIRM",
+            "HOST_FINISHED CONFIRMED");
+    // the copy reports progress per path, in bytes, up to the total
+    List<DeploymentEvent> progress =
+        events.stream()
+            .filter(e -> e.host().equals("web-1") && e.kind() == DeploymentEvent.Kind.PROGRESS)
+            .collect(Collectors.toList());
+    assertThat(progress).hasSize(3);
+    assertThat(progress.get(2).done()).isEqualTo(progress.get(2).total()).isPositive();
   }
 }

@@ -26,14 +26,17 @@ public abstract class HealthCheck {
   /** A name for reports; defaults to the command line or the URL. */
   @Value.Default
   public String name() {
-    return url().map(URI::toString).orElseGet(() -> String.join(" ", command()));
+    return url().orElseGet(() -> String.join(" ", command()));
   }
 
   /** The command to run on the host (as root when the login user is not), or empty. */
   public abstract List<String> command();
 
-  /** The URL to fetch, or empty. {@code {host}} in it is replaced by the host's address. */
-  public abstract Optional<URI> url();
+  /**
+   * The {@code http}/{@code https} URL to fetch, or empty. {@code {host}} in it is replaced by the
+   * host's address.
+   */
+  public abstract Optional<String> url();
 
   /** How often to try before giving up; at least 1. */
   @Value.Default
@@ -56,10 +59,25 @@ public abstract class HealthCheck {
   @Value.Check
   void check() {
     if (command().isEmpty() == url().isEmpty()) {
-      throw new IllegalArgumentException("a health check has either a command or a URL");
+      throw new io.fleet.api.FleetConfigException("a health check has either a command or a URL");
     }
+    url()
+        .ifPresent(
+            u -> {
+              URI parsed;
+              try {
+                parsed = URI.create(u.replace("{host}", "host.example"));
+              } catch (IllegalArgumentException e) {
+                throw new io.fleet.api.FleetConfigException(
+                    "health check URL " + u + " is not a URL: " + e.getMessage(), e);
+              }
+              if (!"http".equals(parsed.getScheme()) && !"https".equals(parsed.getScheme())) {
+                throw new io.fleet.api.FleetConfigException(
+                    "health check URL " + u + " is not an http or https URL");
+              }
+            });
     if (attempts() < 1) {
-      throw new IllegalArgumentException("a health check needs at least 1 attempt");
+      throw new io.fleet.api.FleetConfigException("a health check needs at least 1 attempt");
     }
   }
 
@@ -70,12 +88,13 @@ public abstract class HealthCheck {
 
   /** A check that fetches {@code url} ({@code {host}} is replaced by the host's address). */
   public static HealthCheck http(String url) {
-    return builder().url(URI.create(url.replace("{host}", "HOST-PLACEHOLDER"))).build();
+    return builder().url(url).build();
   }
 
   /** The URL for {@code address}, replacing the {@code {host}} placeholder. */
   public Optional<URI> urlFor(String address) {
-    return url().map(u -> URI.create(u.toString().replace("HOST-PLACEHOLDER", address)));
+    String host = address.contains(":") ? "[" + address + "]" : address;
+    return url().map(u -> URI.create(u.replace("{host}", host)));
   }
 
   /** A builder. */

@@ -26,12 +26,18 @@ public final class FakeNar {
 
   private FakeNar() {}
 
-  /** One entry. */
+  /** One entry: a path, its size and its references. */
   public static final class Entry {
+    /** The store path. */
     public final String path;
+
+    /** The number of body bytes (the path's NAR size). */
     public final long size;
+
+    /** The paths it references. */
     public final List<String> references;
 
+    /** An entry. */
     public Entry(String path, long size, List<String> references) {
       this.path = path;
       this.size = size;

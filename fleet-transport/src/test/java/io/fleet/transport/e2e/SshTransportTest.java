@@ -11,6 +11,7 @@ import io.fleet.api.data.FleetData;
 import io.fleet.api.spi.Command;
 import io.fleet.api.spi.CommandResult;
 import io.fleet.api.spi.Connection;
+import io.fleet.testkit.ExternalTools;
 import io.fleet.transport.SshTransport;
 import io.fleet.transport.internal.HostKeyCheck;
 import java.io.IOException;
@@ -476,6 +477,125 @@ class SshTransportTest {
       try (Connection again = ssh.connect(gamma.host())) {
         assertThat(again.run(Command.of("true")).isSuccess()).isTrue();
       }
+    }
+  }
+
+  @Test
+  void randomArgumentsArriveUnchanged() {
+    java.util.Random random = new java.util.Random(20261126);
+    String alphabet = " \t\n'\"\\$`;&|<>(){}[]*?~#!=%^,.:/-_+@aZ09éß✓\u0001\u007f";
+    List<String> args = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      StringBuilder sb = new StringBuilder();
+      int len = random.nextInt(12);
+      for (int j = 0; j < len; j++) {
+        sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      args.add(sb.toString());
+    }
+    List<String> argv = new ArrayList<>(List.of("printf", "%s\\0"));
+    argv.addAll(args);
+    try (SshTransport ssh = pinned().build();
+        Connection c = ssh.connect(alpha.host())) {
+      CommandResult r = c.run(Command.of(argv));
+      assertThat(r.exitCode()).as(r.stderrText()).isZero();
+      assertThat(splitNul(r.stdoutText())).containsExactlyElementsOf(args);
+    }
+  }
+
+  @Test
+  void keepalivesHoldAQuietConnectionAndASilentHostIsDeclaredLost() throws Exception {
+    try (SshdHost delta = SshdHost.start("delta");
+        SshTransport ssh =
+            SshTransport.builder()
+                .pinnedHostKeys(Map.of("delta", delta.hostKeyLine()))
+                .identityFile(SshdHost.clientKey())
+                .idleTimeout(Duration.ofSeconds(3))
+                .keepAliveInterval(Duration.ofSeconds(1))
+                .build()) {
+      Connection c = ssh.connect(delta.host());
+      Thread.sleep(4500);
+      assertThat(c.isOpen()).as("a quiet connection outlives the idle timeout").isTrue();
+      assertThat(c.run(Command.of("echo", "awake")).stdoutText()).isEqualTo("awake\n");
+      ExecutorService pool = Executors.newSingleThreadExecutor();
+      Future<CommandResult> running = pool.submit(() -> c.run(Command.of("sleep", "20")));
+      Thread.sleep(300);
+      delta.freeze();
+      try {
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> running.get(20, java.util.concurrent.TimeUnit.SECONDS))
+            .hasCauseInstanceOf(TransportException.class)
+            .satisfies(
+                e ->
+                    assertThat(((TransportException) e.getCause()).reason())
+                        .isEqualTo(Reason.CONNECTION_LOST));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+      } finally {
+        delta.thaw();
+        pool.shutdown();
+      }
+    }
+  }
+
+  @Test
+  void authenticatesWithTheKeysOfAnSshAgent() throws Exception {
+    ExternalTools.require("ssh-agent");
+    Path ed = SshdHost.generateKey(tmp.resolve("agent_ed25519"), "agent-ed25519");
+    Path rsa = tmp.resolve("agent_rsa");
+    Process keygen =
+        new ProcessBuilder(
+                "ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", rsa.toString())
+            .inheritIO()
+            .start();
+    assertThat(keygen.waitFor()).isZero();
+    Path socket = tmp.resolve("agent.sock");
+    Process agent =
+        new ProcessBuilder("ssh-agent", "-D", "-a", socket.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    try {
+      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      while (!Files.exists(socket) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      SshTransport.Builder viaAgent =
+          SshTransport.builder()
+              .pinnedHostKeys(Map.of("beta", beta.hostKeyLine()))
+              .knownHosts(tmp.resolve("none"))
+              .sshAgent(socket);
+      // An agent without the authorized key: a clear authentication error that names the agent.
+      try (SshTransport ssh = viaAgent.build()) {
+        assertThatThrownBy(() -> ssh.connect(beta.host()))
+            .isInstanceOfSatisfying(
+                TransportException.class,
+                e -> {
+                  assertThat(e.reason()).isEqualTo(Reason.AUTHENTICATION);
+                  assertThat(e.getMessage()).contains("ssh-agent at " + socket);
+                });
+      }
+      // Each key type alone: RSA (signed rsa-sha2-256 by the agent) and ed25519.
+      for (Path key : List.of(rsa, ed)) {
+        ProcessBuilder clear = new ProcessBuilder("ssh-add", "-q", "-D").inheritIO();
+        clear.environment().put("SSH_AUTH_SOCK", socket.toString());
+        assertThat(clear.start().waitFor()).isZero();
+        ProcessBuilder add = new ProcessBuilder("ssh-add", "-q", key.toString()).inheritIO();
+        add.environment().put("SSH_AUTH_SOCK", socket.toString());
+        assertThat(add.start().waitFor()).isZero();
+        beta.authorize(Files.readString(Path.of(key + ".pub")));
+        int before = beta.acceptedLogins();
+        try (SshTransport ssh = viaAgent.build();
+            Connection c = ssh.connect(beta.host())) {
+          assertThat(c.run(Command.of("echo", "via agent")).stdoutText()).isEqualTo("via agent\n");
+        }
+        assertThat(beta.acceptedLogins()).isEqualTo(before + 1);
+      }
+      assertThat(beta.sshdLog())
+          .containsPattern("Accepted publickey for root .* RSA SHA256:")
+          .containsPattern("Accepted publickey for root .* ED25519 SHA256:");
+    } finally {
+      agent.destroy();
+      agent.waitFor();
     }
   }
 

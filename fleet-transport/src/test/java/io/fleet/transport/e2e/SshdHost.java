@@ -458,6 +458,30 @@ public final class SshdHost implements AutoCloseable {
     sshd = null;
   }
 
+  /**
+   * Freezes ({@code SIGSTOP}) sshd and every SSH session of the host: connections stay open but
+   * nothing answers, as when the network silently drops packets. {@link #thaw()} undoes it.
+   */
+  public synchronized void freeze() {
+    signalSshd("-STOP");
+  }
+
+  /** Resumes what {@link #freeze()} stopped. */
+  public synchronized void thaw() {
+    signalSshd("-CONT");
+  }
+
+  private void signalSshd(String signal) {
+    if (sshd == null) {
+      return;
+    }
+    List<String> argv = new ArrayList<>(List.of("kill", signal, Long.toString(sshd.pid())));
+    sshd.descendants()
+        .filter(h -> h.info().command().map(c -> c.endsWith("sshd")).orElse(false))
+        .forEach(h -> argv.add(Long.toString(h.pid())));
+    check(run(argv, null), "kill " + signal);
+  }
+
   /** Starts sshd again on the same port (after {@link #killSshd()}). */
   public synchronized void restartSshd() {
     killSshd();

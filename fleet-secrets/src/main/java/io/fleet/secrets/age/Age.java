@@ -135,6 +135,45 @@ public final class Age {
     }
   }
 
+  /**
+   * Encrypts {@code plaintext} with a passphrase, as {@code age -p} does (scrypt, work factor 2^18:
+   * this takes about a second and 256 MiB of memory).
+   *
+   * @throws AgeException of kind {@code INVALID_KEY} if the passphrase is empty
+   */
+  public static byte[] encryptWithPassphrase(byte[] plaintext, String passphrase) {
+    if (plaintext == null) {
+      throw new AgeException(AgeException.Kind.INVALID_KEY, "no plaintext given (null)");
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(plaintext.length + 256);
+    try (OutputStream enc =
+        AgeFiles.encrypt(out, List.of(Keys.passphraseRecipient(passphrase)), false)) {
+      enc.write(plaintext);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // cannot happen with a ByteArrayOutputStream
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * Decrypts a passphrase-encrypted age file (binary or armored), as {@code age -d} asking for a
+   * passphrase does. Work factors above 2^22 are refused.
+   *
+   * @throws AgeException if the passphrase is wrong ({@code NO_MATCH}) or the file is damaged
+   */
+  public static byte[] decryptWithPassphrase(byte[] ageFile, String passphrase) {
+    if (ageFile == null) {
+      throw new AgeException(AgeException.Kind.HEADER_FAILURE, "no age file given (null)");
+    }
+    try (InputStream in =
+        AgeFiles.decrypt(
+            new ByteArrayInputStream(ageFile), List.of(Keys.passphraseIdentity(passphrase)))) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // cannot happen with a ByteArrayInputStream
+    }
+  }
+
   /** Wraps a binary age file in age's ASCII armor ({@code -----BEGIN AGE ENCRYPTED FILE-----}). */
   public static String armor(byte[] ageFile) {
     if (ageFile == null) {

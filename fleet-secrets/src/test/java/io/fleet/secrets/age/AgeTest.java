@@ -54,6 +54,19 @@ class AgeTest {
   }
 
   @Test
+  void aPassphraseRoundTripsAndAWrongOneIsNoMatch() {
+    byte[] plain = "by passphrase".getBytes(StandardCharsets.UTF_8);
+    byte[] file = Age.encryptWithPassphrase(plain, "correct horse");
+    assertThat(new String(file, StandardCharsets.ISO_8859_1)).contains("\n-> scrypt ");
+    assertThat(Age.decryptWithPassphrase(file, "correct horse")).isEqualTo(plain);
+    // A wrong passphrase (NO_MATCH) is covered by the CCTV vector scrypt_no_match (cheaper).
+    assertThatThrownBy(() -> Age.decrypt(file, List.of(Age.generateIdentity())))
+        .isInstanceOfSatisfying(
+            AgeException.class, e -> assertThat(e.kind()).isEqualTo(AgeException.Kind.NO_MATCH))
+        .hasMessageContaining("passphrase");
+  }
+
+  @Test
   void anIdentityFileWithCommentsAndSeveralKeysIsAccepted() {
     String a = Age.generateIdentity();
     String b = Age.generateIdentity();

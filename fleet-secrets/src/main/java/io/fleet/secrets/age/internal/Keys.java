@@ -115,6 +115,24 @@ public final class Keys {
     return out;
   }
 
+  /**
+   * A passphrase as a recipient (age's {@code scrypt} stanza, work factor 2^18, as {@code age -p}).
+   */
+  public static Recipient passphraseRecipient(String passphrase) {
+    if (passphrase == null || passphrase.isEmpty()) {
+      throw new AgeException(Kind.INVALID_KEY, "the passphrase is empty");
+    }
+    return new ScryptKeys.ScryptRecipient(passphrase, ScryptKeys.DEFAULT_LOG_N);
+  }
+
+  /** A passphrase as an identity (age's {@code scrypt} stanza, work factor up to 2^22). */
+  public static Identity passphraseIdentity(String passphrase) {
+    if (passphrase == null || passphrase.isEmpty()) {
+      throw new AgeException(Kind.INVALID_KEY, "the passphrase is empty");
+    }
+    return new ScryptKeys.ScryptIdentity(passphrase);
+  }
+
   /** A new X25519 identity, {@code AGE-SECRET-KEY-1…}. */
   public static String generateIdentity() {
     return X25519Keys.generate();

@@ -26,7 +26,10 @@ final class Wrapping {
   }
 
   static byte[] seal(byte[] secret, byte[] salt, String label, byte[] fileKey) {
-    byte[] key = Hkdf.sha256(secret, salt, label, 32);
+    return sealWithKey(Hkdf.sha256(secret, salt, label, 32), fileKey);
+  }
+
+  static byte[] sealWithKey(byte[] key, byte[] fileKey) {
     byte[] out = new byte[fileKey.length + ChunkAead.TAG];
     ChunkAead.create(key, "jdk").seal(ZERO_NONCE, fileKey, 0, fileKey.length, out, 0);
     return out;
@@ -37,7 +40,11 @@ final class Wrapping {
     if (body.length != FILE_KEY_SIZE + ChunkAead.TAG) {
       throw Header.failure(type + " stanza body has the wrong size (file keys are 16 bytes)");
     }
-    byte[] key = Hkdf.sha256(secret, salt, label, 32);
+    return openWithKey(Hkdf.sha256(secret, salt, label, 32), body);
+  }
+
+  /** The file key, or null if the tag does not verify; the body size was checked. */
+  static byte[] openWithKey(byte[] key, byte[] body) {
     byte[] out = new byte[FILE_KEY_SIZE];
     int n = ChunkAead.create(key, "jdk").open(ZERO_NONCE, body, 0, body.length, out, 0);
     return n < 0 ? null : out;

@@ -1,13 +1,16 @@
 package io.fleet.nix;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fleet.api.SecretException;
 import io.fleet.api.data.FleetData;
 import io.fleet.api.data.SecretPart;
 import io.fleet.api.data.SharedSecretData;
 import io.fleet.api.data.StoredSecret;
+import io.fleet.secrets.age.Age;
 import io.fleet.testkit.ExternalTools;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -37,8 +40,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every file in {@code testdata/fleet-nix/} loads, and what it holds equals its {@code
  * .expected.json}: hosts and keys, owners, timestamps, generation data, each part's encoding and
  * plaintext; encrypted parts are age files whose recipients are exactly the listed hosts, whose
- * payload has the expected length, and which the real {@code age} CLI decrypts with the listed
- * hosts' keys (to the expected SHA-256) and with no other host's key.
+ * payload has the expected length, and which both this library's {@link Age} and the real {@code
+ * age} CLI decrypt with the listed hosts' keys (to the expected SHA-256) and with no other host's
+ * key.
  */
 class FleetNixExpectedDataTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -135,6 +139,7 @@ class FleetNixExpectedDataTest {
       String sha256 = ep.get("sha256").asText();
       byte[] age = part.bytes();
       checkAgeFile(data, partName, age, decryptableBy, length);
+      checkLibraryDecryption(partName, age, decryptableBy, length, sha256);
       checkDecryption(partName, age, decryptableBy, length, sha256);
     }
   }
@@ -168,6 +173,26 @@ class FleetNixExpectedDataTest {
     assertThat(new HashSet<>(tags)).as(what + " recipients").isEqualTo(expectedTags);
     // One STREAM chunk: a 16-byte nonce, then the plaintext and a 16-byte tag.
     assertThat(age.length - payload).as(what + " payload").isEqualTo(16 + length + 16);
+  }
+
+  /** Decrypts with this library's {@link Age}: the listed hosts can, the others cannot. */
+  private static void checkLibraryDecryption(
+      String what, byte[] age, Set<String> decryptableBy, int length, String sha256)
+      throws Exception {
+    for (String host : List.of("alpha", "beta", "gamma")) {
+      List<String> identity = List.of(Files.readString(DATA.resolve("keys/" + host)));
+      if (decryptableBy.contains(host)) {
+        byte[] plain = Age.decrypt(age, identity);
+        assertThat(plain).as(what + " decrypted with " + host).hasSize(length);
+        assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(plain)))
+            .as(what)
+            .isEqualTo(sha256);
+      } else {
+        assertThatThrownBy(() -> Age.decrypt(age, identity))
+            .as(what + " must not decrypt with " + host)
+            .isInstanceOf(SecretException.class);
+      }
+    }
   }
 
   /** Decrypts with the real age CLI: the listed hosts can, the others cannot. */

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import net.schmizz.sshj.SSHClient;
+import net.schmizz.sshj.connection.channel.OpenFailException;
 import net.schmizz.sshj.connection.channel.direct.Session;
 import net.schmizz.sshj.connection.channel.direct.Signal;
 import org.slf4j.Logger;
@@ -92,11 +93,29 @@ public final class SshConnection implements Connection {
     long deadline = System.nanoTime() + timeout.toNanos();
     SSHClient client = chain.get(chain.size() - 1);
     Session session;
-    Session.Command cmd;
     try {
       session = client.startSession();
+    } catch (OpenFailException e) {
+      throw new TransportException(
+          host,
+          TransportException.Reason.OTHER,
+          "host "
+              + host
+              + " refused to open another channel for "
+              + brief(command)
+              + " ("
+              + e.getMessage()
+              + "): too many commands at once on one connection? sshd allows MaxSessions (10 by"
+              + " default)",
+          e);
+    } catch (IOException e) {
+      throw lost(command, e);
+    }
+    Session.Command cmd;
+    try {
       cmd = session.exec(line);
     } catch (IOException e) {
+      closeQuietly(session);
       throw lost(command, e);
     }
     LOG.debug("host {}: running {}", host, line);

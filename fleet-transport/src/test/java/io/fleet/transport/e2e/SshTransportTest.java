@@ -194,6 +194,36 @@ class SshTransportTest {
   }
 
   @Test
+  void moreChannelsThanSshdAllowsIsAClearError() throws Exception {
+    // SshdHost allows 64 sessions per connection (MaxSessions).
+    try (SshTransport ssh = pinned().build();
+        Connection c = ssh.connect(alpha.host())) {
+      ExecutorService pool = Executors.newFixedThreadPool(70);
+      List<Future<CommandResult>> results = new ArrayList<>();
+      for (int i = 0; i < 70; i++) {
+        results.add(pool.submit(() -> c.run(Command.of("sleep", "2"))));
+      }
+      int ok = 0;
+      List<TransportException> refused = new ArrayList<>();
+      for (Future<CommandResult> f : results) {
+        try {
+          if (f.get().isSuccess()) {
+            ok++;
+          }
+        } catch (java.util.concurrent.ExecutionException e) {
+          refused.add((TransportException) e.getCause());
+        }
+      }
+      pool.shutdown();
+      assertThat(ok).isEqualTo(64);
+      assertThat(refused).hasSize(6);
+      assertThat(refused.get(0).reason()).isEqualTo(Reason.OTHER);
+      assertThat(refused.get(0).getMessage()).contains("alpha", "MaxSessions");
+      assertThat(c.run(Command.of("true")).isSuccess()).isTrue();
+    }
+  }
+
+  @Test
   void aCommandThatOutlivesItsTimeoutIsStoppedAndTheConnectionStaysUsable() {
     try (SshTransport ssh = pinned().build();
         Connection c = ssh.connect(alpha.host())) {

@@ -102,6 +102,23 @@ class SystemdStandInTest {
   }
 
   @Test
+  void aUnitDoesNotInheritTheCallersLock() {
+    // The caller holds an flock on fd 9 while it starts a long timer; once the caller exits, the
+    // lock is free (with systemd the unit never had the caller's files).
+    assertThat(
+            run(
+                    "sh",
+                    "-c",
+                    "exec 9>/run/fleet-test/lock; flock 9; systemd-run --unit=t-lock"
+                        + " --on-active=60s /bin/sh -c true")
+                .exitCode())
+        .isZero();
+    CommandResult r = run("flock", "-w", "2", "/run/fleet-test/lock", "true");
+    assertThat(r.exitCode()).as("the lock is free: %s", r.stderrText()).isZero();
+    assertThat(run("systemctl", "stop", "t-lock.timer").exitCode()).isZero();
+  }
+
+  @Test
   void aTimerFiresItsServiceAfterItsDelayUnlessStopped() throws Exception {
     Path fired = host.path("/run/fleet-test/timer-fired");
     Path stopped = host.path("/run/fleet-test/timer-stopped");

@@ -45,7 +45,11 @@ public interface SecretGenerator {
     /** The time to record as {@code createdAt}. */
     Instant now();
 
-    /** A connection to the host the generator must run on ({@link GeneratorSpec#runOn()}). */
+    /**
+     * Where a generator that runs commands runs them: a connection to the host named by {@link
+     * GeneratorSpec#runOn()}, or, when it names none, the caller's connection to the local machine
+     * if one was configured; empty otherwise.
+     */
     Optional<Connection> host();
 
     /**

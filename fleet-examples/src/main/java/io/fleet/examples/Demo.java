@@ -34,6 +34,7 @@ public final class Demo {
             + fleet.modules());
     System.out.println(FleetJson.toJson(fleet));
     deploy(fleet);
+    SecretsDemo.run();
   }
 
   private static void deploy(Fleet fleet) {

@@ -69,16 +69,7 @@ public final class HostKeyCheck implements HostKeyVerifier {
           new TransportException(
               host,
               TransportException.Reason.HOST_KEY_MISMATCH,
-              "host "
-                  + host
-                  + " ("
-                  + hostname
-                  + ":"
-                  + port
-                  + ") offered host key "
-                  + KeyType.fromKey(key)
-                  + " "
-                  + offeredFp
+              offered(hostname, port, key, offeredFp)
                   + " but the fleet data pins "
                   + pinnedType(pinnedLine.get())
                   + " "
@@ -100,16 +91,7 @@ public final class HostKeyCheck implements HostKeyVerifier {
             new TransportException(
                 host,
                 TransportException.Reason.HOST_KEY_MISMATCH,
-                "host "
-                    + host
-                    + " ("
-                    + hostname
-                    + ":"
-                    + port
-                    + ") offered host key "
-                    + KeyType.fromKey(key)
-                    + " "
-                    + offeredFp
+                offered(hostname, port, key, offeredFp)
                     + " but "
                     + knownHosts.get()
                     + " lists a different key for it (expected "
@@ -137,16 +119,7 @@ public final class HostKeyCheck implements HostKeyVerifier {
         new TransportException(
             host,
             TransportException.Reason.HOST_KEY_UNKNOWN,
-            "host "
-                + host
-                + " ("
-                + hostname
-                + ":"
-                + port
-                + ") offered host key "
-                + KeyType.fromKey(key)
-                + " "
-                + offeredFp
+            offered(hostname, port, key, offeredFp)
                 + ", which is neither pinned in the fleet data nor listed in "
                 + knownHosts.map(Path::toString).orElse("a known_hosts file")
                 + ": refusing to connect. Check the fingerprint out of band (ssh-keygen -lf"
@@ -156,6 +129,20 @@ public final class HostKeyCheck implements HostKeyVerifier {
                 + ".encryptionKey or known_hosts, or explicitly enable accepting unknown host"
                 + " keys");
     return false;
+  }
+
+  /** The start of every refusal: {@code host h (hostname:port) offered host key TYPE SHA256:…}. */
+  private String offered(String hostname, int port, PublicKey key, String offeredFp) {
+    return "host "
+        + host
+        + " ("
+        + hostname
+        + ":"
+        + port
+        + ") offered host key "
+        + KeyType.fromKey(key)
+        + " "
+        + offeredFp;
   }
 
   @Override

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -80,26 +79,15 @@ public final class LocalConnection implements Connection {
               .getBytes(StandardCharsets.UTF_8));
     }
     BoundedCapture stderr = new BoundedCapture(STDERR_LIMIT);
-    Future<?> feed =
-        pumps.submit(
-            () -> {
-              try (OutputStream in = p.getOutputStream()) {
-                Pump.copy(stdin, in, null);
-              }
-              return null;
-            });
-    Future<?> errors =
-        pumps.submit(
-            () -> {
-              Pump.copy(p.getErrorStream(), stderr, null);
-              return null;
-            });
-    Future<?> out =
-        pumps.submit(
-            () -> {
-              Pump.copy(p.getInputStream(), stdout, null);
-              return null;
-            });
+    CommandPumps io =
+        CommandPumps.start(
+            pumps,
+            stdin,
+            p.getOutputStream(),
+            p.getErrorStream(),
+            stderr,
+            p.getInputStream(),
+            stdout);
     try {
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -112,13 +100,13 @@ public final class LocalConnection implements Connection {
                 + timeout.toSeconds()
                 + "s and was killed: give it a longer timeout (Command.timeout)");
       }
-      out.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      errors.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      io.out.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      io.errors.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       try {
-        feed.get(1, TimeUnit.SECONDS);
+        io.feed.get(1, TimeUnit.SECONDS);
       } catch (ExecutionException | TimeoutException e) {
         // the command ended without reading all its input; that is its business
-        feed.cancel(true);
+        io.feed.cancel(true);
       }
     } catch (InterruptedException e) {
       p.destroyForcibly();

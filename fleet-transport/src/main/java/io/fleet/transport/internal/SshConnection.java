@@ -123,35 +123,24 @@ public final class SshConnection implements Connection {
     // the abandoned channel still delivers is dropped.
     Gate gate = new Gate();
     BoundedCapture stderr = new BoundedCapture(STDERR_LIMIT);
-    Future<?> feed =
-        pumps.submit(
-            () -> {
-              try (OutputStream remoteIn = cmd.getOutputStream()) {
-                Pump.copy(gate.in(stdin), remoteIn, null);
-              }
-              return null;
-            });
-    Future<?> errors =
-        pumps.submit(
-            () -> {
-              Pump.copy(cmd.getErrorStream(), stderr, null);
-              return null;
-            });
-    Future<?> out =
-        pumps.submit(
-            () -> {
-              Pump.copy(cmd.getInputStream(), gate.out(stdout), null);
-              return null;
-            });
+    CommandPumps io =
+        CommandPumps.start(
+            pumps,
+            gate.in(stdin),
+            cmd.getOutputStream(),
+            cmd.getErrorStream(),
+            stderr,
+            cmd.getInputStream(),
+            gate.out(stdout));
     try {
-      out.get(remaining(deadline), TimeUnit.NANOSECONDS);
-      errors.get(remaining(deadline), TimeUnit.NANOSECONDS);
+      io.out.get(remaining(deadline), TimeUnit.NANOSECONDS);
+      io.errors.get(remaining(deadline), TimeUnit.NANOSECONDS);
       cmd.join(Math.max(1, remaining(deadline)), TimeUnit.NANOSECONDS);
-      if (!feed.isDone()) {
+      if (!io.feed.isDone()) {
         // The command ended without reading all its input; that is its business.
-        feed.cancel(true);
+        io.feed.cancel(true);
       } else {
-        feedResult(feed);
+        feedResult(io.feed);
       }
     } catch (TimeoutException e) {
       gate.close();

@@ -7,7 +7,6 @@ import io.fleet.api.spi.SecretGenerator;
 import java.security.KeyPair;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.X509Certificate;
-import java.util.Date;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -15,7 +14,6 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 
 /**
  * {@value Generators#X509_CA}: a self-signed CA certificate ({@code public}, PEM) with its ECDSA
@@ -41,13 +39,7 @@ public final class X509CaGenerator implements SecretGenerator {
     try {
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       X509v3CertificateBuilder b =
-          new JcaX509v3CertificateBuilder(
-                  subject,
-                  X509Support.serial(),
-                  Date.from(notBefore),
-                  Date.from(notAfter),
-                  subject,
-                  pair.getPublic())
+          X509Support.certificateBuilder(subject, notBefore, notAfter, subject, pair.getPublic())
               .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
               .addExtension(
                   Extension.keyUsage,
@@ -65,10 +57,6 @@ public final class X509CaGenerator implements SecretGenerator {
     } catch (CertIOException | NoSuchAlgorithmException e) {
       throw new SecretException(request.secretName(), "cannot build the CA certificate: " + e, e);
     }
-    return new GeneratedSecret(request)
-        .privatePart("secret", X509Support.privateKeyPem(pair.getPrivate()))
-        .publicPart("public", X509Support.certificatePem(cert))
-        .expiresAt(cert.getNotAfter().toInstant())
-        .build();
+    return X509Support.keyAndCertificate(request, pair, cert);
   }
 }

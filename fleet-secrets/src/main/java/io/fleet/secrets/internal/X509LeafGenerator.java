@@ -15,7 +15,6 @@ import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -29,7 +28,6 @@ import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.ContentVerifier;
 import org.bouncycastle.operator.OperatorCreationException;
@@ -116,11 +114,10 @@ public final class X509LeafGenerator implements SecretGenerator {
     try {
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       X509v3CertificateBuilder b =
-          new JcaX509v3CertificateBuilder(
+          X509Support.certificateBuilder(
                   new JcaX509CertificateHolder(caCert).getSubject(),
-                  X509Support.serial(),
-                  Date.from(notBefore),
-                  Date.from(notAfter),
+                  notBefore,
+                  notAfter,
                   subject,
                   pair.getPublic())
               .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
@@ -153,11 +150,7 @@ public final class X509LeafGenerator implements SecretGenerator {
     } catch (CertIOException | NoSuchAlgorithmException | CertificateEncodingException e) {
       throw new SecretException(request.secretName(), "cannot build the leaf certificate: " + e, e);
     }
-    return new GeneratedSecret(request)
-        .privatePart("secret", X509Support.privateKeyPem(pair.getPrivate()))
-        .publicPart("public", X509Support.certificatePem(cert))
-        .expiresAt(cert.getNotAfter().toInstant())
-        .build();
+    return X509Support.keyAndCertificate(request, pair, cert);
   }
 
   /** Signs and verifies a probe, so a CA key that does not fit its certificate fails clearly. */

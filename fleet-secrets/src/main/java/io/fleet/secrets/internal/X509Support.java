@@ -2,6 +2,7 @@ package io.fleet.secrets.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fleet.api.SecretException;
+import io.fleet.api.data.StoredSecret;
 import io.fleet.api.spi.SecretGenerator;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
@@ -10,6 +11,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -19,13 +21,16 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Date;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
@@ -118,6 +123,29 @@ final class X509Support {
       throw GeneratedSecret.invalid(request, "sans must be a list of DNS names or IP addresses");
     }
     return out;
+  }
+
+  /**
+   * A certificate builder for {@code publicKey} with a fresh serial: issued by {@code issuer} to
+   * {@code subject}, valid from {@code notBefore} to {@code notAfter}.
+   */
+  static X509v3CertificateBuilder certificateBuilder(
+      X500Name issuer, Instant notBefore, Instant notAfter, X500Name subject, PublicKey publicKey) {
+    return new JcaX509v3CertificateBuilder(
+        issuer, serial(), Date.from(notBefore), Date.from(notAfter), subject, publicKey);
+  }
+
+  /**
+   * The generated secret of a new certificate: its private key ({@code secret}, PKCS#8 PEM), the
+   * certificate ({@code public}, PEM), expiring at the certificate's notAfter.
+   */
+  static StoredSecret keyAndCertificate(
+      SecretGenerator.Request request, KeyPair pair, X509Certificate cert) {
+    return new GeneratedSecret(request)
+        .privatePart("secret", privateKeyPem(pair.getPrivate()))
+        .publicPart("public", certificatePem(cert))
+        .expiresAt(cert.getNotAfter().toInstant())
+        .build();
   }
 
   static X509Certificate toCertificate(X509CertificateHolder holder) {

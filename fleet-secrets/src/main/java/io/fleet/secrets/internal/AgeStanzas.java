@@ -24,13 +24,8 @@ public final class AgeStanzas {
    * file (then nothing can be said about its recipients).
    */
   public static Optional<Set<String>> sshTags(byte[] ageFile) {
-    if (ageFile.length < MAGIC.length) {
+    if (!isBinaryAgeFile(ageFile)) {
       return Optional.empty();
-    }
-    for (int i = 0; i < MAGIC.length; i++) {
-      if (ageFile[i] != MAGIC[i]) {
-        return Optional.empty();
-      }
     }
     Set<String> tags = new HashSet<>();
     int pos = MAGIC.length;
@@ -53,6 +48,21 @@ public final class AgeStanzas {
       pos = end + 1;
     }
     return Optional.empty();
+  }
+
+  /**
+   * Whether {@code content} starts with the binary age header line {@code age-encryption.org/v1}.
+   */
+  static boolean isBinaryAgeFile(byte[] content) {
+    if (content.length < MAGIC.length) {
+      return false;
+    }
+    for (int i = 0; i < MAGIC.length; i++) {
+      if (content[i] != MAGIC[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean startsWith(byte[] a, int pos, String prefix) {

@@ -24,7 +24,6 @@ import io.fleet.secrets.RotationListener;
 import io.fleet.secrets.RotationPlan;
 import io.fleet.secrets.RotationResult;
 import io.fleet.secrets.RotationStep;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,8 +42,6 @@ import org.slf4j.LoggerFactory;
 /** Carries out a {@link RotationPlan} step by step, saving each finished secret at once. */
 public final class RotationExecutor {
   private static final Logger LOG = LoggerFactory.getLogger("io.fleet.secrets.SecretRotation");
-  private static final byte[] AGE_MAGIC =
-      "age-encryption.org/v1\n".getBytes(StandardCharsets.US_ASCII);
 
   private final Fleet fleet;
   private final FleetDataStore store;
@@ -391,7 +388,7 @@ public final class RotationExecutor {
         CommandResult r =
             connection(host).run(SecretHostCommands.reencrypt(hostKeyPath, recipients, ageFile));
         byte[] out = r.stdout();
-        if (r.isSuccess() && startsWith(out, AGE_MAGIC)) {
+        if (r.isSuccess() && AgeStanzas.isBinaryAgeFile(out)) {
           return out;
         }
         failures.add(
@@ -420,18 +417,6 @@ public final class RotationExecutor {
 
   private static String truncate(String s) {
     return s.length() > 500 ? s.substring(0, 500) + "…" : s;
-  }
-
-  private static boolean startsWith(byte[] a, byte[] prefix) {
-    if (a.length < prefix.length) {
-      return false;
-    }
-    for (int i = 0; i < prefix.length; i++) {
-      if (a[i] != prefix[i]) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private Connection connection(String host) {

@@ -26,8 +26,6 @@ import java.util.regex.Pattern;
  */
 public final class ScriptGenerator implements SecretGenerator {
   private static final Pattern PART_NAME = Pattern.compile("[A-Za-z0-9_+@-][A-Za-z0-9._+@-]*");
-  private static final byte[] AGE_MAGIC =
-      "age-encryption.org/v1\n".getBytes(StandardCharsets.US_ASCII);
   private static final String ARMOR_BEGIN = "-----BEGIN AGE ENCRYPTED FILE-----";
   private static final String ARMOR_END = "-----END AGE ENCRYPTED FILE-----";
 
@@ -119,7 +117,7 @@ public final class ScriptGenerator implements SecretGenerator {
   }
 
   private static SecretPart part(byte[] content) {
-    if (startsWith(content, AGE_MAGIC)) {
+    if (AgeStanzas.isBinaryAgeFile(content)) {
       return SecretPart.encrypted(content);
     }
     String text = new String(content, StandardCharsets.UTF_8).strip();
@@ -128,7 +126,7 @@ public final class ScriptGenerator implements SecretGenerator {
         byte[] bin =
             Base64.getMimeDecoder()
                 .decode(text.substring(ARMOR_BEGIN.length(), text.length() - ARMOR_END.length()));
-        if (startsWith(bin, AGE_MAGIC)) {
+        if (AgeStanzas.isBinaryAgeFile(bin)) {
           return SecretPart.encrypted(bin);
         }
       } catch (IllegalArgumentException e) {
@@ -136,18 +134,6 @@ public final class ScriptGenerator implements SecretGenerator {
       }
     }
     return SecretPart.plaintext(content);
-  }
-
-  private static boolean startsWith(byte[] a, byte[] prefix) {
-    if (a.length < prefix.length) {
-      return false;
-    }
-    for (int i = 0; i < prefix.length; i++) {
-      if (a[i] != prefix[i]) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static Instant timestamp(Request request, String name, byte[] content) {

@@ -204,8 +204,8 @@ public final class Deployer {
                                 copies,
                                 events,
                                 clock,
-                                sleeper::sleep,
-                                http::isHealthy,
+                                sleeper,
+                                http,
                                 cancelled::get)
                             .run();
                     if (isFailure(r) && !plan.keepGoing()) {

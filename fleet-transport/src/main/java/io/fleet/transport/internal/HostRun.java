@@ -16,6 +16,7 @@ import io.fleet.api.spi.CommandResult;
 import io.fleet.api.spi.Connection;
 import io.fleet.api.spi.StorePathInfo;
 import io.fleet.api.spi.Transport;
+import io.fleet.transport.Deployer;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,20 +35,6 @@ import java.util.stream.Collectors;
  * the rollback when a step after arming fails. Never throws: every end is a {@link HostReport}.
  */
 public final class HostRun {
-  /** Sleeps on the deployer's clock (real or virtual). */
-  @FunctionalInterface
-  public interface Sleeper {
-    /** Waits {@code d}. */
-    void sleep(Duration d) throws InterruptedException;
-  }
-
-  /** Fetches an HTTP health-check URL; true when the answer is healthy (2xx). */
-  @FunctionalInterface
-  public interface HttpProbe {
-    /** Whether {@code url} answers with a 2xx status within {@code timeout}. */
-    boolean isHealthy(URI url, Duration timeout);
-  }
-
   /** Thrown inside the run to end it with a report. */
   private static final class End extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -65,8 +52,8 @@ public final class HostRun {
   private final Events events;
   private final ClosureCopy copy;
   private final Clock clock;
-  private final Sleeper sleeper;
-  private final HttpProbe http;
+  private final Deployer.Sleeper sleeper;
+  private final Deployer.HttpProbe http;
   private final BooleanSupplier cancelled;
   private final boolean sudo;
   private final HostReport.Builder report = HostReport.builder();
@@ -92,8 +79,8 @@ public final class HostRun {
       ClosureCopyFactory copies,
       Events events,
       Clock clock,
-      Sleeper sleeper,
-      HttpProbe http,
+      Deployer.Sleeper sleeper,
+      Deployer.HttpProbe http,
       BooleanSupplier cancelled) {
     this.plan = plan;
     this.host = host;

@@ -175,6 +175,19 @@ public final class HostProtocol {
           + "rm -f \"$m\"\n";
 
   /**
+   * Shell lines shared by {@link #ARM_SCRIPT} and {@link #REVERT_SCRIPT} ({@code $m} the marker):
+   * refuse with exit 3 if a marker exists, else write the marker (lines {@code $2}, {@code $3},
+   * {@code $1}) atomically.
+   */
+  private static final String WRITE_MARKER =
+      "if [ -e \"$m\" ]; then echo \"fleet: $m exists: another deployment is armed\" >&2;"
+          + " exit 3; fi\n"
+          + "t=$(mktemp /var/lib/fleet/.rollback-marker.XXXXXX)\n"
+          + "printf '%s\\n%s\\n%s\\n' \"$2\" \"$3\" \"$1\" > \"$t\"\n"
+          + "sync\n"
+          + "mv -f \"$t\" \"$m\"\n";
+
+  /**
    * Arms the rollback and, for {@code boot}/{@code switch}, sets the profile. Arguments: {@code $1}
    * deployment id, {@code $2} previous generation, {@code $3} previous system path, {@code $4}
    * watchdog window in whole seconds, {@code $5} the new system path or empty (for {@code test}:
@@ -193,12 +206,7 @@ public final class HostProtocol {
           + "mkdir -p /var/lib/fleet\n"
           + "exec 9>/var/lib/fleet/rollback.lock\n"
           + "flock 9\n"
-          + "if [ -e \"$m\" ]; then echo \"fleet: $m exists: another deployment is armed\" >&2;"
-          + " exit 3; fi\n"
-          + "t=$(mktemp /var/lib/fleet/.rollback-marker.XXXXXX)\n"
-          + "printf '%s\\n%s\\n%s\\n' \"$2\" \"$3\" \"$1\" > \"$t\"\n"
-          + "sync\n"
-          + "mv -f \"$t\" \"$m\"\n"
+          + WRITE_MARKER
           + "systemctl stop fleet-rollback-watchdog.timer 2>/dev/null || true\n"
           + "systemctl reset-failed fleet-rollback-watchdog.service 2>/dev/null || true\n"
           + "systemd-run --unit=fleet-rollback-watchdog --on-active=\"$4\"s"
@@ -266,12 +274,7 @@ public final class HostProtocol {
           + "p=/nix/var/nix/profiles/system\n"
           + "m=/var/lib/fleet/rollback-marker\n"
           + "mkdir -p /var/lib/fleet\n"
-          + "if [ -e \"$m\" ]; then echo \"fleet: $m exists: another deployment is armed\" >&2;"
-          + " exit 3; fi\n"
-          + "t=$(mktemp /var/lib/fleet/.rollback-marker.XXXXXX)\n"
-          + "printf '%s\\n%s\\n%s\\n' \"$2\" \"$3\" \"$1\" > \"$t\"\n"
-          + "sync\n"
-          + "mv -f \"$t\" \"$m\"\n"
+          + WRITE_MARKER
           + "systemd-run --unit=fleet-rollback --wait --collect --quiet -- /bin/sh -c \"$4\"\n"
           + "l=$(readlink \"$p\"); g=${l#system-}; g=${g%-link}\n"
           + "echo \"generation=$g\"\n"

@@ -17,13 +17,7 @@ final class Base64s {
   static byte[] decodeRawStrict(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      boolean ok =
-          (c >= 'A' && c <= 'Z')
-              || (c >= 'a' && c <= 'z')
-              || (c >= '0' && c <= '9')
-              || c == '+'
-              || c == '/';
-      if (!ok) {
+      if (!inAlphabet(c)) {
         return null;
       }
     }
@@ -47,14 +41,7 @@ final class Base64s {
     }
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      boolean ok =
-          (c >= 'A' && c <= 'Z')
-              || (c >= 'a' && c <= 'z')
-              || (c >= '0' && c <= '9')
-              || c == '+'
-              || c == '/'
-              || c == '=';
-      if (!ok) {
+      if (!inAlphabet(c) && c != '=') {
         return null;
       }
     }
@@ -65,5 +52,14 @@ final class Base64s {
       return null;
     }
     return Base64.getEncoder().encodeToString(b).equals(s) ? b : null;
+  }
+
+  /** Whether {@code c} is one of the 64 characters of the standard base64 alphabet. */
+  private static boolean inAlphabet(char c) {
+    return (c >= 'A' && c <= 'Z')
+        || (c >= 'a' && c <= 'z')
+        || (c >= '0' && c <= '9')
+        || c == '+'
+        || c == '/';
   }
 }

@@ -161,19 +161,26 @@ public final class NixValueWriter {
       return;
     }
     Layout hinted = hint instanceof Attrs ? ((Attrs) hint).layout() : null;
-    Layout form;
+    writeAttrs(a, hint, indent, mode, form(a, hint, hinted, mode, a.structural()));
+  }
+
+  /**
+   * How to lay out the set or list {@code v}: inline inside an inline value, else as it was laid
+   * out before ({@code hinted}), else raw inside a raw value, else one item per line for a
+   * structural set, else inline if that fits.
+   */
+  private Layout form(NixValue v, NixValue hint, Layout hinted, Mode mode, boolean structural) {
     if (mode == Mode.INLINE) {
-      form = Layout.INLINE;
+      return Layout.INLINE;
     } else if (hinted == Layout.INLINE || hinted == Layout.BLOCK || hinted == Layout.RAW) {
-      form = hinted;
+      return hinted;
     } else if (mode == Mode.RAW) {
-      form = Layout.RAW;
-    } else if (a.structural()) {
-      form = Layout.BLOCK;
+      return Layout.RAW;
+    } else if (structural) {
+      return Layout.BLOCK;
     } else {
-      form = fitsInline(a, hint) ? Layout.INLINE : Layout.BLOCK;
+      return fitsInline(v, hint) ? Layout.INLINE : Layout.BLOCK;
     }
-    writeAttrs(a, hint, indent, mode, form);
   }
 
   private void writeAttrs(Attrs a, NixValue hint, int indent, Mode mode, Layout form) {
@@ -238,17 +245,7 @@ public final class NixValueWriter {
     }
     ListValue h = hint instanceof ListValue ? (ListValue) hint : null;
     Layout hinted = h == null ? null : h.layout();
-    Layout form;
-    if (mode == Mode.INLINE) {
-      form = Layout.INLINE;
-    } else if (hinted == Layout.INLINE || hinted == Layout.BLOCK || hinted == Layout.RAW) {
-      form = hinted;
-    } else if (mode == Mode.RAW) {
-      form = Layout.RAW;
-    } else {
-      form = fitsInline(l, hint) ? Layout.INLINE : Layout.BLOCK;
-    }
-    switch (form) {
+    switch (form(l, hint, hinted, mode, false)) {
       case INLINE:
         out.append("[ ");
         for (int i = 0; i < items.size(); i++) {

@@ -692,11 +692,7 @@ public final class FakeHost {
     }
     sb.append("activating=").append(activating ? "yes" : "no").append('\n');
     sb.append("rolling-back=no\n");
-    for (String p : paths) {
-      if (!store.containsKey(p)) {
-        sb.append("missing=").append(p).append('\n');
-      }
-    }
+    appendMissing(sb, paths);
     return sb.toString();
   }
 
@@ -707,12 +703,17 @@ public final class FakeHost {
         store.put(p, StorePathInfo.builder().path(p).narSize(0).build());
       }
     }
+    appendMissing(sb, paths);
+    return sb.toString();
+  }
+
+  /** Appends {@code missing=<path>} for each of {@code paths} that is not in the store. */
+  private void appendMissing(StringBuilder sb, List<String> paths) {
     for (String p : paths) {
       if (!store.containsKey(p)) {
         sb.append("missing=").append(p).append('\n');
       }
     }
-    return sb.toString();
   }
 
   private CommandResult importPaths(InputStream in, OutputStream stdout) {

@@ -716,6 +716,16 @@ public final class FakeHost {
     }
   }
 
+  /** The failed import of {@code e} on a full disk, after the paths {@code imported}. */
+  private static CommandResult noSpace(
+      OutputStream stdout, StringBuilder imported, FakeNar.Entry e) {
+    return out(
+        stdout,
+        1,
+        imported.toString(),
+        "error: writing to file: No space left on device while importing " + e.path + "\n");
+  }
+
   private CommandResult importPaths(InputStream in, OutputStream stdout) {
     StringBuilder imported = new StringBuilder();
     boolean diskFull = diskFullOnCopy;
@@ -725,11 +735,7 @@ public final class FakeHost {
       FakeNar.Entry e;
       while ((e = FakeNar.readHeader(in)) != null) {
         if (diskFull && count >= 1) {
-          return out(
-              stdout,
-              1,
-              imported.toString(),
-              "error: writing to file: No space left on device while importing " + e.path + "\n");
+          return noSpace(stdout, imported, e);
         }
         for (String r : e.references) {
           if (!r.equals(e.path) && !store.containsKey(r)) {
@@ -745,11 +751,7 @@ public final class FakeHost {
           }
         }
         if (e.size > freeBytes) {
-          return out(
-              stdout,
-              1,
-              imported.toString(),
-              "error: writing to file: No space left on device while importing " + e.path + "\n");
+          return noSpace(stdout, imported, e);
         }
         FakeNar.skipBody(in, e);
         if (!store.containsKey(e.path)) {

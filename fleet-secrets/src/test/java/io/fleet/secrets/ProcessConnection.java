@@ -4,7 +4,6 @@ import io.fleet.api.TransportException;
 import io.fleet.api.spi.Command;
 import io.fleet.api.spi.CommandResult;
 import io.fleet.api.spi.Connection;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,14 +27,6 @@ public final class ProcessConnection implements Connection {
   @Override
   public String host() {
     return host;
-  }
-
-  @Override
-  public CommandResult run(Command command) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    CommandResult r =
-        run(command, new ByteArrayInputStream(command.stdin().orElse(new byte[0])), out);
-    return new CommandResult(r.exitCode(), out.toByteArray(), r.stderr());
   }
 
   @Override

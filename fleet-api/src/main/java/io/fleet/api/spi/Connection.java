@@ -1,5 +1,7 @@
 package io.fleet.api.spi;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 
@@ -24,9 +26,18 @@ public interface Connection extends AutoCloseable {
    * with no stdin, its input is closed at once) and capturing its standard output and error. A
    * non-zero exit code is a result, not an exception.
    *
+   * <p>The default feeds {@link Command#stdin()} to {@link #run(Command, InputStream,
+   * OutputStream)} and captures standard output in memory; implementations need only the streaming
+   * form.
+   *
    * @throws io.fleet.api.TransportException if the connection fails or the command times out
    */
-  CommandResult run(Command command);
+  default CommandResult run(Command command) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    CommandResult r =
+        run(command, new ByteArrayInputStream(command.stdin().orElse(new byte[0])), out);
+    return new CommandResult(r.exitCode(), out.toByteArray(), r.stderr());
+  }
 
   /**
    * Runs {@code command}, streaming {@code stdin} into it (then closing its input) and its standard

@@ -4,8 +4,6 @@ import io.fleet.api.TransportException;
 import io.fleet.api.spi.Command;
 import io.fleet.api.spi.CommandResult;
 import io.fleet.api.spi.Connection;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -67,14 +65,6 @@ public final class SshConnection implements Connection {
   @Override
   public String host() {
     return host;
-  }
-
-  @Override
-  public CommandResult run(Command command) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    InputStream in = new ByteArrayInputStream(command.stdin().orElse(new byte[0]));
-    CommandResult r = run(command, in, out);
-    return new CommandResult(r.exitCode(), out.toByteArray(), r.stderr());
   }
 
   @Override

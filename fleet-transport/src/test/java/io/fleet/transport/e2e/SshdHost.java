@@ -558,6 +558,11 @@ public final class SshdHost implements AutoCloseable {
     return r.stdoutText();
   }
 
+  /** Runs {@code argv} on this machine with {@code stdin} (may be null); for the test hosts. */
+  static CommandResult runProcess(List<String> argv, InputStream stdin) {
+    return run(argv, stdin);
+  }
+
   private static CommandResult run(List<String> argv, InputStream stdin) {
     try {
       Process p = new ProcessBuilder(argv).start();

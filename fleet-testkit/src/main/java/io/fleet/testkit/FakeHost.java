@@ -802,7 +802,7 @@ public final class FakeHost {
   private void appendRecords(StringBuilder sb) {
     if (lastRollback != null) {
       sb.append("last-rollback=").append(lastRollback).append('\n');
-      if (!lastRollback.endsWith("|0")) {
+      if (!lastRollback.split("\\|")[1].equals("0")) {
         sb.append("rollback-log=switch-to-configuration: a unit failed (fake)\n");
       }
     }
@@ -908,7 +908,7 @@ public final class FakeHost {
       failRollbackActivation = false;
       exit = 4;
     }
-    lastRollback = marker.get(2) + "|" + exit;
+    lastRollback = marker.get(2) + "|" + exit + "|" + (who.equals("revert") ? "deployer" : who);
     marker = null;
     watchdogDue = null;
     bootWatchdogDue = null;

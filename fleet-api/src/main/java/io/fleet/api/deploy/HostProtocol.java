@@ -42,8 +42,9 @@ import java.util.TreeMap;
  *       path and data escaped for systemd's {@code $}/{@code %} expansion, so no script text is
  *       ever exposed to it.
  *   <li>Transient watchdog {@value #WATCHDOG_UNIT}{@code .timer}/{@code .service}, started by
- *       {@link #arm}; immediate rollback unit {@value #ROLLBACK_UNIT}; activation unit {@value
- *       #ACTIVATE_UNIT}.
+ *       {@link #arm}; immediate rollback units {@value #ROLLBACK_UNIT}{@code -<random>}; activation
+ *       units {@value #ACTIVATE_UNIT}{@code -<random>} (the last one's name in {@code
+ *       /var/lib/fleet/activation.unit}).
  *   <li>Boot-time watchdog {@value #BOOT_WATCHDOG_UNIT}{@code .timer}/{@code .service}: shipped by
  *       the NixOS module (not started by the deployer). It must be wanted by {@code timers.target},
  *       fire {@code OnBootSec=} the rollback window after boot, and run {@link #ROLLBACK_SCRIPT}
@@ -95,10 +96,10 @@ public final class HostProtocol {
   /** The boot-time watchdog unit name (timer and service) that the NixOS module installs. */
   public static final String BOOT_WATCHDOG_UNIT = "fleet-rollback-boot";
 
-  /** The unit that runs an immediate rollback. */
+  /** The name prefix of the units that run an immediate rollback. */
   public static final String ROLLBACK_UNIT = "fleet-rollback";
 
-  /** The unit that runs {@code switch-to-configuration}. */
+  /** The name prefix of the units that run {@code switch-to-configuration}. */
   public static final String ACTIVATE_UNIT = "fleet-activate";
 
   /**
@@ -136,7 +137,8 @@ public final class HostProtocol {
   /**
    * The result of the last rollback that {@link #ROLLBACK_SCRIPT} performed: line 1 the deployment
    * id of the marker it acted on, line 2 the exit code of the previous generation's {@code
-   * switch-to-configuration switch}.
+   * switch-to-configuration switch}, line 3 who ran it ({@code deployer}, {@code watchdog} or
+   * {@code boot-watchdog}).
    */
   public static final String ROLLBACK_RESULT = "/var/lib/fleet/rollback.result";
 
@@ -148,11 +150,14 @@ public final class HostProtocol {
 
   /**
    * The start of every script sent over SSH: the fixed locations, and {@code e}, which every datum
-   * passed on a {@code systemd-run} command line goes through. systemd expands {@code $VAR} and
-   * {@code ${VAR}} in the command lines it runs ({@code $$} is a literal {@code $}; {@code %} is
-   * left alone in transient units, as systemd 252 shows), so {@code e} doubles every {@code $}. The
-   * scripts systemd runs are never on its command line at all: they are files ({@link
-   * #ROLLBACK_FILE}, {@link #ACTIVATION_FILE}).
+   * passed on a {@code systemd-run} command line goes through, and {@code uniq}, which makes a
+   * fresh unit name: {@code systemd-run --wait --collect} can return while systemd still holds the
+   * finished unit, and starting one of the same name then fails ("already loaded") for a long time
+   * (seen with systemd 252), so every activation and rollback unit has a name of its own. systemd
+   * expands {@code $VAR} and {@code ${VAR}} in the command lines it runs ({@code $$} is a literal
+   * {@code $}; {@code %} is left alone in transient units, as systemd 252 shows), so {@code e}
+   * doubles every {@code $}. The scripts systemd runs are never on its command line at all: they
+   * are files ({@link #ROLLBACK_FILE}, {@link #ACTIVATION_FILE}).
    */
   private static final String PRELUDE =
       """
@@ -161,6 +166,7 @@ public final class HostProtocol {
       d=/var/lib/fleet
       m=/var/lib/fleet/rollback-marker
       e() { printf '%s' "$1" | sed 's/[$]/$$/g'; }
+      uniq() { echo "$1-$(cut -c1-8 /proc/sys/kernel/random/uuid)"; }
       """;
 
   /** The function {@code state}: the key=value lines that describe the host after a change. */
@@ -177,7 +183,7 @@ public final class HostProtocol {
         fi
         if [ -f "$d/rollback.result" ]; then
           r=$(sed -n 2p "$d/rollback.result")
-          echo "last-rollback=$(sed -n 1p "$d/rollback.result")|$r"
+          echo "last-rollback=$(sed -n 1p "$d/rollback.result")|$r|$(sed -n 3p "$d/rollback.result")"
           if [ "$r" != 0 ]; then tail -c 4096 "$d/rollback.log" 2>/dev/null | sed 's/^/rollback-log=/'; fi
         fi
         if [ -f "$d/activation.exit" ]; then
@@ -200,11 +206,11 @@ public final class HostProtocol {
    * host's store does not hold as {@code missing=<path>}. Output keys: {@code generation} (the
    * profile's generation number), {@code profile} (the profile's system path), {@code current}
    * ({@code /run/current-system}), {@code boot-id}, {@code marker} (the marker's five lines joined
-   * by {@code |}; absent when there is no marker), {@code last-rollback} ({@code <id>|<exit>} of
-   * the last rollback, with {@code rollback-log} lines when its activation failed), {@code
+   * by {@code |}; absent when there is no marker), {@code last-rollback} ({@code <id>|<exit>|<by>}
+   * of the last rollback, with {@code rollback-log} lines when its activation failed), {@code
    * activation-exit} and {@code activation-log} lines (the last activation's exit code and the end
    * of its output, once it has finished), {@code free-bytes} (available in {@code /nix/store}),
-   * {@code activating} ({@code yes} while {@value #ACTIVATE_UNIT} runs), {@code rolling-back}
+   * {@code activating} ({@code yes} while the last activation unit runs), {@code rolling-back}
    * ({@code yes} while a watchdog or rollback service runs), then the {@code missing} lines.
    */
   public static final String STATUS_SCRIPT =
@@ -213,10 +219,13 @@ public final class HostProtocol {
           + """
           state
           echo "free-bytes=$(df -P -B1 /nix/store | awk 'NR==2{print $4}')"
-          if systemctl is-active --quiet fleet-activate.service; then echo activating=yes;\
+          u=$(cat "$d/activation.unit" 2>/dev/null)
+          if [ -n "$u" ] && systemctl is-active --quiet "$u.service"; then echo activating=yes;\
            else echo activating=no; fi
-          if systemctl is-active --quiet fleet-rollback-watchdog.service fleet-rollback.service\
-           fleet-rollback-boot.service; then echo rolling-back=yes; else echo rolling-back=no; fi
+          if systemctl is-active --quiet fleet-rollback-watchdog.service fleet-rollback-boot.service\
+           || systemctl list-units --no-legend --plain --state=activating,active\
+           'fleet-rollback-*.service' | grep -q .; then echo rolling-back=yes;\
+           else echo rolling-back=no; fi
           xargs -r nix-store --check-validity --print-invalid | sed 's/^/missing=/'
           """;
 
@@ -234,14 +243,15 @@ public final class HostProtocol {
 
   /**
    * The rollback, installed as {@value #ROLLBACK_FILE} and run by systemd as {@code /bin/sh
-   * /var/lib/fleet/rollback.sh [ID]} (the watchdog timer, {@link #rollbackNow}, {@link #revert}) or
-   * by the NixOS module's boot-time watchdog (without an id). Under the lock, and only if the
-   * marker exists and (when an id is given) names that deployment: stops the activation unit,
-   * switches the profile to the generation on the marker's first line, runs that generation's
-   * {@code switch-to-configuration switch} (output to {@value #ROLLBACK_LOG}; its failure does not
-   * stop the rollback but is recorded), writes {@value #ROLLBACK_RESULT}, removes the marker and
-   * stops both watchdog timers. A watchdog of deployment A that fires late, when deployment B is
-   * armed, does nothing. Exits 1 only when the profile could not be switched.
+   * /var/lib/fleet/rollback.sh [ID [BY]]} (the watchdog timer with {@code BY} {@code watchdog},
+   * {@link #rollbackNow} and {@link #revert} with {@code deployer}) or by the NixOS module's
+   * boot-time watchdog (without arguments). Under the lock, and only if the marker exists and (when
+   * an id is given) names that deployment: stops the activation unit, switches the profile to the
+   * generation on the marker's first line, runs that generation's {@code switch-to-configuration
+   * switch} (output to {@value #ROLLBACK_LOG}; its failure does not stop the rollback but is
+   * recorded), writes {@value #ROLLBACK_RESULT}, removes the marker and stops both watchdog timers.
+   * A watchdog of deployment A that fires late, when deployment B is armed, does nothing. Exits 1
+   * only when the profile could not be switched.
    */
   public static final String ROLLBACK_SCRIPT =
       """
@@ -249,6 +259,7 @@ public final class HostProtocol {
       p=/nix/var/nix/profiles/system
       d=/var/lib/fleet
       m=$d/rollback-marker
+      by=${2:-boot-watchdog}
       mkdir -p "$d"
       exec 9>"$d/rollback.lock"
       flock 9
@@ -260,7 +271,8 @@ public final class HostProtocol {
       fi
       n=$(sed -n 1p "$m")
       case "$n" in ''|*[!0-9]*) echo "fleet: damaged rollback marker $m" >&2; exit 1;; esac
-      systemctl stop fleet-activate.service 2>/dev/null || true
+      u=$(cat "$d/activation.unit" 2>/dev/null)
+      if [ -n "$u" ]; then systemctl stop "$u.service" 2>/dev/null; fi
       : > "$d/rollback.log"
       if ! nix-env --profile "$p" --switch-generation "$n" >>"$d/rollback.log" 2>&1; then
         cat "$d/rollback.log" >&2
@@ -269,7 +281,7 @@ public final class HostProtocol {
       "$p/bin/switch-to-configuration" switch </dev/null >>"$d/rollback.log" 2>&1
       r=$?
       if [ "$r" != 0 ]; then echo "fleet: activation of generation $n failed (exit $r)" >&2; fi
-      printf '%s\\n%s\\n' "${id:-unknown}" "$r" > "$d/.rollback.result"
+      printf '%s\\n%s\\n%s\\n' "${id:-unknown}" "$r" "$by" > "$d/.rollback.result"
       mv -f "$d/.rollback.result" "$d/rollback.result"
       rm -f "$m"
       sync
@@ -336,7 +348,7 @@ public final class HostProtocol {
           systemctl reset-failed fleet-rollback-watchdog.timer fleet-rollback-watchdog.service\
            2>/dev/null
           systemd-run --unit=fleet-rollback-watchdog --on-active="$2"s\
-           --timer-property=AccuracySec=1s --quiet -- /bin/sh "$d/rollback.sh" "$(e "$1")" || exit 1
+           --timer-property=AccuracySec=1s --quiet -- /bin/sh "$d/rollback.sh" "$(e "$1")" watchdog || exit 1
           if [ -n "$3" ]; then nix-env --profile "$p" --set "$3" || exit 1; fi
           echo "previous-generation=$g"
           echo "previous-profile=$prev"
@@ -347,17 +359,20 @@ public final class HostProtocol {
 
   /**
    * Activates, detached from the SSH session. Arguments: {@code $1} the system path, {@code $2} the
-   * action. Runs {@code systemd-run --unit=fleet-activate --wait --collect --quiet -- /bin/sh
-   * /var/lib/fleet/activate.sh <system> <action>}, then prints what the activation left: {@code
-   * activation-exit} (absent if it never ran: systemd-run itself failed, e.g. the unit exists) and
-   * {@code activation-log} lines (the last {@value #ACTIVATION_OUTPUT_LIMIT} bytes of its output).
-   * Exits with the activation's exit code, or systemd-run's if the activation never ran.
+   * action. Runs {@code systemd-run --unit=fleet-activate-<random> --wait --collect --quiet --
+   * /bin/sh /var/lib/fleet/activate.sh <system> <action>}, then prints what the activation left:
+   * {@code activation-exit} (absent if it never ran: systemd-run itself failed, e.g. the unit
+   * exists) and {@code activation-log} lines (the last {@value #ACTIVATION_OUTPUT_LIMIT} bytes of
+   * its output). Exits with the activation's exit code, or systemd-run's if the activation never
+   * ran.
    */
   public static final String ACTIVATE_SCRIPT =
       PRELUDE
           + """
           rm -f "$d/activation.exit"
-          systemd-run --unit=fleet-activate --wait --collect --quiet --\
+          u=$(uniq fleet-activate)
+          echo "$u" > "$d/activation.unit"
+          systemd-run --unit="$u" --wait --collect --quiet --\
            /bin/sh "$d/activate.sh" "$(e "$1")" "$(e "$2")"
           rc=$?
           if [ -f "$d/activation.exit" ]; then
@@ -374,12 +389,12 @@ public final class HostProtocol {
    * Rolls back at once, detached from the SSH session. Argument: {@code $1} deployment id. Under
    * the lock, refuses with exit {@value #EXIT_OTHER_DEPLOYMENT} if the marker names another
    * deployment; if the marker is ours, releases the lock and runs {@code systemd-run
-   * --unit=fleet-rollback --wait --collect --quiet -- /bin/sh /var/lib/fleet/rollback.sh <id>}
-   * (which takes the lock and checks the id again, so a watchdog that got there first makes it a
-   * no-op; the watchdog timer, stopped by the rollback itself, stays armed as a backstop if the
-   * connection drops half way). With no marker (the watchdog already rolled back), runs nothing.
-   * Prints the state (as {@link #STATUS_SCRIPT} without the store part) in every case; exits with
-   * the rollback unit's code.
+   * --unit=fleet-rollback-<random> --wait --collect --quiet -- /bin/sh /var/lib/fleet/rollback.sh
+   * <id>} (which takes the lock and checks the id again, so a watchdog that got there first makes
+   * it a no-op; the watchdog timer, stopped by the rollback itself, stays armed as a backstop if
+   * the connection drops half way). With no marker (the watchdog already rolled back), runs
+   * nothing. Prints the state (as {@link #STATUS_SCRIPT} without the store part) in every case;
+   * exits with the rollback unit's code.
    */
   public static final String ROLLBACK_NOW_SCRIPT =
       PRELUDE
@@ -396,8 +411,8 @@ public final class HostProtocol {
           exec 9>&-
           rc=0
           if [ "$armed" = yes ]; then
-            systemd-run --unit=fleet-rollback --wait --collect --quiet --\
-           /bin/sh "$d/rollback.sh" "$(e "$1")" || rc=$?
+            systemd-run --unit="$(uniq fleet-rollback)" --wait --collect --quiet --\
+           /bin/sh "$d/rollback.sh" "$(e "$1")" deployer || rc=$?
           fi
           echo "rollback-ran=$armed"
           state
@@ -459,8 +474,8 @@ public final class HostProtocol {
           mv -f "$t" "$m" || exit 1
           exec 9>&-
           rc=0
-          systemd-run --unit=fleet-rollback --wait --collect --quiet --\
-           /bin/sh "$d/rollback.sh" "$(e "$1")" || rc=$?
+          systemd-run --unit="$(uniq fleet-rollback)" --wait --collect --quiet --\
+           /bin/sh "$d/rollback.sh" "$(e "$1")" deployer || rc=$?
           state
           exit "$rc"
           """;

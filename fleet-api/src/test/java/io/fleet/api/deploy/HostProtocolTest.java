@@ -67,7 +67,7 @@ class HostProtocolTest {
         assertThat(afterDashes)
             .as(e.getKey() + ": " + line)
             .matches(
-                "/bin/sh \"\\$d/(rollback|activate)\\.sh\"( \"\\$\\(e \"\\$[0-9]\"\\)\")+( \\|\\| (exit 1|rc=\\$\\?))?");
+                "/bin/sh \"\\$d/(rollback|activate)\\.sh\"( \"\\$\\(e \"\\$[0-9]\"\\)\")+( [a-z]+)?( \\|\\| (exit 1|rc=\\$\\?))?");
       }
     }
     assertThat(seen).isEqualTo(4);

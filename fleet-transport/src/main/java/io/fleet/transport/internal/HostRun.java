@@ -300,11 +300,16 @@ public final class HostRun {
     Map<String, List<String>> kv = HostProtocol.parse(r.stdoutText());
     String output = activationOutput(kv.getOrDefault("activation-log", List.of()));
     if (!kv.containsKey("activation-exit")) {
-      rollback(
-          "switch-to-configuration "
-              + act
-              + " never ran: "
-              + (r.stderrText().trim().isEmpty() ? "exit " + r.exitCode() : r.stderrText().trim()));
+      // systemd-run returned without the activation's result: it could not start the unit, or it
+      // lost systemd (the host is shutting down). Look at the host before deciding.
+      String why = r.stderrText().trim().isEmpty() ? "exit " + r.exitCode() : r.stderrText().trim();
+      afterLostActivation(
+          new TransportException(
+              name,
+              TransportException.Reason.CONNECTION_LOST,
+              "switch-to-configuration " + act + " left no result: " + why),
+          true);
+      return;
     }
     if (!r.isSuccess()) {
       rollback(
@@ -472,7 +477,7 @@ public final class HostRun {
         report.rolledBackBy("watchdog");
         end(HostOutcome.ROLLED_BACK, why);
       }
-      afterRollback(st, "watchdog", why);
+      afterRollback(st, why);
     }
     if (!r.isSuccess() || st == null) {
       failedStep = DeployStep.CONFIRM;
@@ -513,7 +518,7 @@ public final class HostRun {
         conn = reconnect(plan.reconnectTimeout());
         HostStatus st = status(conn, List.of());
         if (st.markerId().filter(plan.id()::equals).isEmpty()) {
-          afterRollback(st, rolledBack(st) ? "deployer" : "unknown", reason);
+          afterRollback(st, reason);
         }
         r = rt(conn, HostProtocol.rollbackNow(plan.id(), sudo, plan.activationTimeout()));
       } catch (TransportException e2) {
@@ -526,7 +531,7 @@ public final class HostRun {
         HostStatus.hasState(r.stdoutText()) ? HostStatus.parseState(r.stdoutText(), name) : null;
     if (st != null && r.exitCode() == HostProtocol.EXIT_OTHER_DEPLOYMENT && rolledBack(st)) {
       // Our watchdog rolled the host back, and another deployment has armed it since.
-      afterRollback(st, "watchdog", reason);
+      afterRollback(st, reason);
     }
     if (!r.isSuccess() || st == null) {
       String log = st == null ? "" : String.join("\n", st.rollbackLog).trim();
@@ -539,12 +544,7 @@ public final class HostRun {
               + (r.stderrText().trim() + " " + log).trim()
               + "; the host needs an operator");
     }
-    boolean ran =
-        HostProtocol.parse(r.stdoutText())
-            .getOrDefault("rollback-ran", List.of("yes"))
-            .get(0)
-            .equals("yes");
-    afterRollback(st, ran ? "deployer" : "watchdog", reason);
+    afterRollback(st, reason);
   }
 
   /**
@@ -552,9 +552,9 @@ public final class HostRun {
    * {@link HostOutcome#ROLLED_BACK} if the host is back on its previous generation and system,
    * {@link HostOutcome#ROLLBACK_INCOMPLETE} if it is on neither that nor the new one.
    */
-  private void afterRollback(HostStatus st, String who, String reason) {
+  private void afterRollback(HostStatus st, String reason) {
     state(st);
-    report.rolledBackBy(who);
+    report.rolledBackBy(st.rolledBackBy(plan.id()).orElse("unknown"));
     Optional<Integer> exit = st.rollbackExitOf(plan.id());
     if (exit.isPresent() && exit.get() != 0) {
       done("rolled back to generation " + st.generation + ", whose activation failed");
@@ -645,7 +645,6 @@ public final class HostRun {
       }
       afterRollback(
           st,
-          rolledBack(st) ? "watchdog" : "unknown",
           "the connection was lost "
               + when
               + " and the host rolled itself back"

@@ -25,6 +25,10 @@ final class HostStatus {
   final Optional<String> lastRollbackId;
 
   final Optional<Integer> lastRollbackExit;
+
+  /** Who performed the last rollback: {@code deployer}, {@code watchdog}, {@code boot-watchdog}. */
+  final String lastRollbackBy;
+
   final List<String> rollbackLog;
 
   /** The last activation's exit code (once it finished) and the end of its output. */
@@ -45,14 +49,11 @@ final class HostStatus {
     this.activating = "yes".equals(first(kv, "activating"));
     this.rollingBack = "yes".equals(first(kv, "rolling-back"));
     this.missing = kv.getOrDefault("missing", List.of());
-    String last = first(kv, "last-rollback");
-    if (last != null && last.contains("|")) {
-      this.lastRollbackId = Optional.of(last.substring(0, last.indexOf('|')));
-      this.lastRollbackExit = integer(last.substring(last.indexOf('|') + 1));
-    } else {
-      this.lastRollbackId = Optional.empty();
-      this.lastRollbackExit = Optional.empty();
-    }
+    String[] last = String.valueOf(first(kv, "last-rollback")).split("\\|", -1);
+    boolean hasLast = kv.containsKey("last-rollback") && last.length >= 2;
+    this.lastRollbackId = hasLast ? Optional.of(last[0]) : Optional.empty();
+    this.lastRollbackExit = hasLast ? integer(last[1]) : Optional.empty();
+    this.lastRollbackBy = hasLast && last.length >= 3 && !last[2].isEmpty() ? last[2] : "unknown";
     this.rollbackLog = kv.getOrDefault("rollback-log", List.of());
     this.activationExit = integer(first(kv, "activation-exit"));
     this.activationLog = kv.getOrDefault("activation-log", List.of());
@@ -80,6 +81,11 @@ final class HostStatus {
    */
   Optional<Integer> rollbackExitOf(String deploymentId) {
     return lastRollbackId.filter(deploymentId::equals).flatMap(id -> lastRollbackExit);
+  }
+
+  /** Who rolled back {@code deploymentId}, if the host's last rollback was that one. */
+  Optional<String> rolledBackBy(String deploymentId) {
+    return lastRollbackId.filter(deploymentId::equals).map(id -> lastRollbackBy);
   }
 
   private static Optional<Integer> integer(String v) {

@@ -4,6 +4,7 @@ import static io.fleet.testkit.FleetAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fleet.api.Fleet;
+import io.fleet.api.deploy.DeployAction;
 import io.fleet.api.deploy.DeploymentReport;
 import io.fleet.api.deploy.HealthCheck;
 import io.fleet.api.deploy.HostOutcome;
@@ -143,5 +144,28 @@ class HostProtocolRaceTest {
       assertThat(fake.host(name)).isOnGeneration(1);
       assertThat(report.host(name).generationAfter()).contains(1L);
     }
+  }
+
+  @Test
+  void aTestRollbackOfAHostThatRanAnotherSystemThanItsProfileIsIncomplete() {
+    // A BOOT deployment leaves the profile on the new system while the old one still runs; a TEST
+    // deployment then fails, and its rollback activates the profile: a third state.
+    Deployer d = deployer();
+    assertThat(
+            d.execute(d.plan(fake.fleet()).select("web-1").action(DeployAction.BOOT).build())
+                .host("web-1")
+                .outcome())
+        .isEqualTo(HostOutcome.CONFIRMED);
+    FakeHost h = fake.host("web-1").failNextActivation();
+    HostReport r =
+        d.execute(d.plan(fake.fleet()).select("web-1").action(DeployAction.TEST).build())
+            .host("web-1");
+    assertThat(r.outcome()).isEqualTo(HostOutcome.ROLLBACK_INCOMPLETE);
+    assertThat(r.error())
+        .hasValueSatisfying(
+            e ->
+                assertThat(e)
+                    .contains("neither its previous system " + fake.initialSystem("web-1")));
+    assertThat(r.systemAfter()).contains(h.currentSystem());
   }
 }

@@ -11,10 +11,10 @@ import java.util.TreeMap;
 /**
  * Every command the deployer sends to a NixOS host, in one place. This class is the contract
  * between the deployer ({@code io.fleet.transport.Deployer}), the testkit's {@code FakeHost} (which
- * interprets exactly these commands), real-host stand-ins for {@code systemd-run}/{@code
- * systemctl}, and the NixOS module that ships the boot-time watchdog. It lives in {@code fleet-api}
- * rather than in {@code fleet-transport} because the testkit depends on the API only and must match
- * these exact scripts.
+ * interprets exactly these commands), real systemd hosts (proven end to end against systemd 252 in
+ * {@code systemd-nspawn} containers), and the NixOS module that ships the boot-time watchdog. It
+ * lives in {@code fleet-api} rather than in {@code fleet-transport} because the testkit depends on
+ * the API only and must match these exact scripts.
  *
  * <h2>Rules</h2>
  *

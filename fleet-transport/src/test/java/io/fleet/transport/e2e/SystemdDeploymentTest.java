@@ -373,6 +373,9 @@ class SystemdDeploymentTest {
     assertThat(r.outcome()).as(report.summary()).isEqualTo(HostOutcome.CONFIRMED);
     assertSettledOn(h1, systems.get("v2"), 4);
     assertThat(r.generationAfter()).contains(4L);
+    // Its output, read back over the new connection.
+    assertThat(r.activationOutput())
+        .hasValueSatisfying(o -> assertThat(o).contains("activating " + systems.get("v2")));
     // One activation, no rollback.
     assertThat(Files.readString(h1.path(SystemdHost.CONTROL + "/activations")))
         .isEqualTo("switch " + systems.get("v2") + "\n");

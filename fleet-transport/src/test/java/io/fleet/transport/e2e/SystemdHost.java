@@ -190,6 +190,8 @@ public final class SystemdHost implements AutoCloseable {
         port = s.getLocalPort();
       }
       SystemdHost h = new SystemdHost(name, dir, port);
+      // A JVM that is stopped (not killed) still shuts its containers down and unmounts them.
+      Runtime.getRuntime().addShutdownHook(new Thread(h::close, "close " + name));
       try {
         h.mount(base);
         h.configure(bootWindow);

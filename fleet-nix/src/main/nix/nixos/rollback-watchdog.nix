@@ -20,13 +20,12 @@ let
   # Only a marker from before this boot is the boot watchdog's business: one written during this
   # boot belongs to a deployment in progress, watched by its own transient timer. (A new timer unit
   # started by switch-to-configuration would otherwise fire at once, OnBootSec being long past.)
+  # The marker's fourth line is the boot id it was written in; comparing boot ids (rather than the
+  # marker's age with the uptime) holds in containers too, whose uptime is the machine's.
   markerFromEarlierBoot = pkgs.writeScript "fleet-rollback-marker-from-earlier-boot" ''
     #!/bin/sh
     [ -f ${marker} ] || exit 1
-    now=$(date +%s)
-    up=$(cut -d. -f1 /proc/uptime)
-    written=$(stat -c %Y ${marker})
-    [ "$written" -lt $((now - up)) ]
+    [ "$(sed -n 4p ${marker})" != "$(cat /proc/sys/kernel/random/boot_id)" ]
   '';
 in
 {

@@ -118,7 +118,7 @@ class NixModulesTest {
         .contains("d /var/lib/fleet 0700 root root -");
     assertThat(out.path("execStart").asText())
         .isEqualTo("#!/bin/sh\n" + Files.readString(Path.of("src/main/nix/nixos/rollback.sh")));
-    assertThat(out.path("execCondition").asText()).contains("/proc/uptime");
+    assertThat(out.path("execCondition").asText()).contains("sed -n 4p", "boot_id");
     assertThat(out.path("defaultWindow").asInt()).isEqualTo(600);
   }
 

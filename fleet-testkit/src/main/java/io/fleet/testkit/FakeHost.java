@@ -62,7 +62,7 @@ public final class FakeHost {
     IMPORT,
     /** {@link HostProtocol#ARM_SCRIPT}. */
     ARM,
-    /** {@code systemd-run --unit=fleet-activate … switch-to-configuration <action>}. */
+    /** {@link HostProtocol#ACTIVATE_SCRIPT}: {@code switch-to-configuration <action>}. */
     ACTIVATE,
     /** {@link HostProtocol#ROLLBACK_NOW_SCRIPT}. */
     ROLLBACK,
@@ -115,6 +115,11 @@ public final class FakeHost {
   private boolean activating;
   private boolean unreachable;
   private boolean failActivation;
+  private boolean failRollbackActivation;
+  private String watchdogId;
+  private String lastRollback;
+  private String activationExit;
+  private String activationLog = "";
   private boolean hangActivation;
   private boolean diskFullOnCopy;
   private String unhealthyExceptOn;
@@ -349,6 +354,16 @@ public final class FakeHost {
    */
   public synchronized FakeHost failNextActivation() {
     failActivation = true;
+    return this;
+  }
+
+  /**
+   * The next rollback (by the deployer, a watchdog or a revert) switches the profile back but the
+   * previous generation's {@code switch-to-configuration switch} fails (exit 4): the host is on
+   * neither its previous system nor the new one.
+   */
+  public synchronized FakeHost failNextRollbackActivation() {
+    failRollbackActivation = true;
     return this;
   }
 
@@ -592,14 +607,12 @@ public final class FakeHost {
       } else if (s.equals(HostProtocol.SUBSTITUTE_SCRIPT) && n == 4) {
         return Op.SUBSTITUTE;
       } else if (s.equals(HostProtocol.ARM_SCRIPT)
-          && n == 10
-          && last.equals(HostProtocol.ROLLBACK_SCRIPT)
-          && a.get(5).matches("[0-9]+")
-          && a.get(7).matches("[0-9]+")) {
+          && n == 9
+          && a.get(7).equals(HostProtocol.ROLLBACK_SCRIPT)
+          && last.equals(HostProtocol.ACTIVATION_WRAPPER)
+          && a.get(5).matches("[0-9]+")) {
         return Op.ARM;
-      } else if (s.equals(HostProtocol.ROLLBACK_NOW_SCRIPT)
-          && n == 6
-          && last.equals(HostProtocol.ROLLBACK_SCRIPT)) {
+      } else if (s.equals(HostProtocol.ROLLBACK_NOW_SCRIPT) && n == 5) {
         return Op.ROLLBACK;
       } else if (s.equals(HostProtocol.CONFIRM_SCRIPT) && n == 5) {
         return Op.CONFIRM;
@@ -608,24 +621,14 @@ public final class FakeHost {
           && last.equals(HostProtocol.ROLLBACK_SCRIPT)
           && a.get(5).matches("[0-9]+")) {
         return Op.REVERT;
+      } else if (s.equals(HostProtocol.ACTIVATE_SCRIPT)
+          && n == 6
+          && HostProtocol.ACTIVATION_ACTIONS.contains(last)) {
+        return Op.ACTIVATE;
       }
     }
     if (a.equals(List.of("nix-store", "--import"))) {
       return Op.IMPORT;
-    }
-    if (a.size() == 8
-        && a.subList(0, 6)
-            .equals(
-                List.of(
-                    "systemd-run",
-                    "--unit=" + HostProtocol.ACTIVATE_UNIT,
-                    "--wait",
-                    "--collect",
-                    "--quiet",
-                    "--"))
-        && a.get(6).endsWith("/bin/switch-to-configuration")
-        && HostProtocol.ACTIVATION_ACTIONS.contains(a.get(7))) {
-      return Op.ACTIVATE;
     }
     if (a.equals(List.of("cat", HostProtocol.HOST_KEY_PUB))) {
       return Op.HOST_KEY;
@@ -651,10 +654,9 @@ public final class FakeHost {
       case IMPORT:
         return importPaths(in, stdout);
       case ARM:
-        return arm(
-            a.get(4), Long.parseLong(a.get(5)), a.get(6), Long.parseLong(a.get(7)), a.get(8));
+        return arm(a.get(4), Long.parseLong(a.get(5)), a.get(6));
       case ACTIVATE:
-        return activate(a.get(6), a.get(7), timeout);
+        return activate(a.get(4), a.get(5), timeout);
       case ROLLBACK:
         return rollbackNow(a.get(4));
       case CONFIRM:
@@ -747,6 +749,7 @@ public final class FakeHost {
     if (marker != null) {
       sb.append("marker=").append(String.join("|", marker)).append('\n');
     }
+    appendRecords(sb);
     sb.append("activating=").append(activating ? "yes" : "no").append('\n');
     sb.append("rolling-back=no\n");
     appendMissing(sb, paths);
@@ -839,14 +842,52 @@ public final class FakeHost {
         : CommandResult.of(0, imported.toString(), "");
   }
 
-  private CommandResult arm(
-      String id, long prevGen, String prevSystem, long window, String system) {
+  /** The state lines that the scripts which change a host print ({@code state} in the scripts). */
+  private String state() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("generation=").append(profileGeneration).append('\n');
+    sb.append("profile=").append(generations.get(profileGeneration)).append('\n');
+    sb.append("current=").append(currentSystem).append('\n');
+    sb.append("boot-id=").append(bootId).append('\n');
+    if (marker != null) {
+      sb.append("marker=").append(String.join("|", marker)).append('\n');
+    }
+    appendRecords(sb);
+    return sb.toString();
+  }
+
+  /** The last rollback's and the last activation's records, as the scripts print them. */
+  private void appendRecords(StringBuilder sb) {
+    if (lastRollback != null) {
+      sb.append("last-rollback=").append(lastRollback).append('\n');
+      if (!lastRollback.split("\\|")[1].equals("0")) {
+        sb.append("rollback-log=switch-to-configuration: a unit failed (fake)\n");
+      }
+    }
+    if (activationExit != null) {
+      sb.append("activation-exit=").append(activationExit).append('\n');
+      for (String l : activationLog.split("\n")) {
+        if (!l.isEmpty()) {
+          sb.append("activation-log=").append(l).append('\n');
+        }
+      }
+    }
+  }
+
+  private CommandResult arm(String id, long window, String system) {
     if (marker != null) {
       return CommandResult.of(
           HostProtocol.EXIT_MARKER_EXISTS, "", "fleet: " + HostProtocol.MARKER + " exists\n");
     }
-    marker = List.of(Long.toString(prevGen), prevSystem, id);
+    // Read here, under the host's lock, as the script reads it under flock.
+    long prevGen = profileGeneration;
+    String prevProfile = generations.get(prevGen);
+    String prevCurrent = currentSystem;
+    marker = List.of(Long.toString(prevGen), prevProfile, id, bootId, prevCurrent);
+    activationExit = null;
+    activationLog = "";
     watchdogDue = clock.instant().plusSeconds(window);
+    watchdogId = id;
     if (!system.isEmpty()) {
       if (!store.containsKey(system)) {
         return CommandResult.of(1, "", "error: path '" + system + "' is not valid\n");
@@ -855,15 +896,24 @@ public final class FakeHost {
       generations.put(next, system);
       profileGeneration = next;
     }
-    return CommandResult.of(0, "generation=" + profileGeneration + "\n", "");
+    return CommandResult.of(
+        0,
+        "previous-generation="
+            + prevGen
+            + "\nprevious-profile="
+            + prevProfile
+            + "\nprevious-current="
+            + prevCurrent
+            + "\ngeneration="
+            + profileGeneration
+            + "\n",
+        "");
   }
 
-  private CommandResult activate(String program, String action, Optional<Duration> timeout) {
-    String system =
-        program.substring(0, program.length() - "/bin/switch-to-configuration".length());
+  private CommandResult activate(String system, String action, Optional<Duration> timeout) {
     if (!store.containsKey(system)) {
       return CommandResult.of(
-          203, "", "Failed to start transient service: " + program + " does not exist\n");
+          1, "", "fleet: systemd-run could not start the activation (exit 1)\n");
     }
     if (hangActivation) {
       hangActivation = false;
@@ -882,16 +932,25 @@ public final class FakeHost {
     if (!action.equals("boot")) {
       currentSystem = system;
     }
+    int exit = 0;
+    activationLog = "activating " + system + " (" + action + ")\n";
     if (failActivation) {
       failActivation = false;
-      return CommandResult.of(4, "", "warning: the following units failed: broken.service\n");
+      exit = 4;
+      activationLog += "warning: the following units failed: broken.service\n";
     }
-    return CommandResult.of(0, "", "");
+    activationExit = Integer.toString(exit);
+    StringBuilder out = new StringBuilder();
+    appendRecords(out);
+    return CommandResult.of(exit, out.toString(), "");
   }
 
-  /** Runs ROLLBACK_SCRIPT's semantics; returns false if there was no marker. */
-  private boolean rollbackScript(String who) {
-    if (marker == null) {
+  /**
+   * Runs ROLLBACK_SCRIPT's semantics for deployment {@code id} (null: any, as the boot-time
+   * watchdog); returns false if there was nothing to roll back.
+   */
+  private boolean rollbackScript(String who, String id) {
+    if (marker == null || (id != null && !marker.get(2).equals(id))) {
       return false;
     }
     long n = Long.parseLong(marker.get(0));
@@ -902,58 +961,59 @@ public final class FakeHost {
     }
     profileGeneration = n;
     currentSystem = generations.get(n);
+    int exit = 0;
+    if (failRollbackActivation) {
+      failRollbackActivation = false;
+      exit = 4;
+    }
+    lastRollback = marker.get(2) + "|" + exit + "|" + (who.equals("revert") ? "deployer" : who);
     marker = null;
     watchdogDue = null;
     bootWatchdogDue = null;
-    rollbackLog.add(who + ": " + from + " -> " + n);
+    rollbackLog.add(who + ": " + from + " -> " + n + (exit != 0 ? " (activation failed)" : ""));
     return true;
   }
 
   private CommandResult rollbackNow(String id) {
     if (marker != null && !marker.get(2).equals(id)) {
       return CommandResult.of(
-          HostProtocol.EXIT_OTHER_DEPLOYMENT, "", "fleet: marker belongs to another deployment\n");
+          HostProtocol.EXIT_OTHER_DEPLOYMENT,
+          state(),
+          "fleet: marker belongs to another deployment\n");
     }
-    rollbackScript("deployer");
-    watchdogDue = null;
-    return CommandResult.of(
-        0, "generation=" + profileGeneration + "\ncurrent=" + currentSystem + "\n", "");
+    boolean ran = rollbackScript("deployer", id);
+    return CommandResult.of(0, "rollback-ran=" + (ran ? "yes" : "no") + "\n" + state(), "");
   }
 
   private CommandResult confirm(String id) {
-    watchdogDue = null;
     if (marker == null) {
       return CommandResult.of(
-          HostProtocol.EXIT_NO_MARKER, "", "fleet: no rollback marker: the host was rolled back\n");
+          HostProtocol.EXIT_NO_MARKER,
+          state(),
+          "fleet: no rollback marker: the host was rolled back\n");
     }
     if (!marker.get(2).equals(id)) {
+      // Another deployment's: its watchdog stays armed.
       return CommandResult.of(
-          HostProtocol.EXIT_OTHER_DEPLOYMENT, "", "fleet: marker belongs to another deployment\n");
+          HostProtocol.EXIT_OTHER_DEPLOYMENT,
+          state(),
+          "fleet: marker belongs to another deployment\n");
     }
+    watchdogDue = null;
     marker = null;
     bootWatchdogDue = null;
     confirmations++;
-    return CommandResult.of(
-        0,
-        "generation="
-            + profileGeneration
-            + "\ncurrent="
-            + currentSystem
-            + "\nboot-id="
-            + bootId
-            + "\n",
-        "");
+    return CommandResult.of(0, state(), "");
   }
 
   private CommandResult revert(String id, long prevGen, String prevSystem) {
     if (marker != null) {
       return CommandResult.of(
-          HostProtocol.EXIT_MARKER_EXISTS, "", "fleet: " + HostProtocol.MARKER + " exists\n");
+          HostProtocol.EXIT_MARKER_EXISTS, state(), "fleet: " + HostProtocol.MARKER + " exists\n");
     }
-    marker = List.of(Long.toString(prevGen), prevSystem, id);
-    rollbackScript("revert");
-    return CommandResult.of(
-        0, "generation=" + profileGeneration + "\ncurrent=" + currentSystem + "\n", "");
+    marker = List.of(Long.toString(prevGen), prevSystem, id, bootId, prevSystem);
+    rollbackScript("revert", id);
+    return CommandResult.of(0, state(), "");
   }
 
   private void doReboot() {
@@ -971,11 +1031,11 @@ public final class FakeHost {
   private synchronized void tick(Instant now) {
     if (watchdogDue != null && !now.isBefore(watchdogDue)) {
       watchdogDue = null;
-      rollbackScript("watchdog");
+      rollbackScript("watchdog", watchdogId);
     }
     if (bootWatchdogDue != null && !now.isBefore(bootWatchdogDue)) {
       bootWatchdogDue = null;
-      rollbackScript("boot-watchdog");
+      rollbackScript("boot-watchdog", null);
     }
   }
 

@@ -33,7 +33,7 @@ class FakeFleetExtensionTest {
     firstTransport = fake.transport();
     firstHost = fake.host("a");
     try (Connection c = firstTransport.connect(fake.fleet().host("a"))) {
-      c.run(HostProtocol.arm("d1", 1, fake.initialSystem("a"), 60, Optional.empty(), false, null));
+      c.run(HostProtocol.arm("d1", 60, Optional.empty(), false, null));
     }
     assertThat(firstHost).hasRollbackMarker();
   }

@@ -93,11 +93,11 @@ class FakeHostTest {
     a.cacheHas(fake.evaluator().closure(List.of(next)).stream().map(p -> p.path()).toList());
     try (Connection c = fake.transport().connect(fake.fleet().host("a"))) {
       c.run(HostProtocol.substitute(List.of(next), false, null));
-      CommandResult armed =
-          c.run(
-              HostProtocol.arm(
-                  "d1", 1, fake.initialSystem("a"), 60, Optional.of(next), false, null));
-      assertThat(armed.stdoutText()).isEqualTo("generation=2\n");
+      CommandResult armed = c.run(HostProtocol.arm("d1", 60, Optional.of(next), false, null));
+      assertThat(HostProtocol.parse(armed.stdoutText()))
+          .containsEntry("previous-generation", List.of("1"))
+          .containsEntry("previous-current", List.of(fake.initialSystem("a")))
+          .containsEntry("generation", List.of("2"));
       c.run(HostProtocol.activate(next, "switch", false, null));
     }
     assertThat(a).isOnGeneration(2).isRunning(next).hasRollbackMarker();

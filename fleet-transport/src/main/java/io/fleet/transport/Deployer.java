@@ -21,6 +21,7 @@ import io.fleet.api.spi.Evaluator;
 import io.fleet.api.spi.StorePathInfo;
 import io.fleet.api.spi.Transport;
 import io.fleet.transport.internal.Events;
+import io.fleet.transport.internal.HostRevert;
 import io.fleet.transport.internal.HostRun;
 import io.fleet.transport.internal.HttpFailures;
 import java.net.URI;
@@ -337,37 +338,7 @@ public final class Deployer {
   }
 
   private HostReport revert(DeploymentPlan plan, HostReport r, String why, Events events) {
-    Host host = plan.host(r.host());
-    boolean sudo = host.deployTarget().needsSudo();
-    HostReport.Builder b = HostReport.builder().from(r);
-    try (Connection c = transport.connect(host)) {
-      CommandResult res =
-          c.run(
-              HostProtocol.revert(
-                  plan.id(),
-                  r.generationBefore().get(),
-                  plan.systems().get(r.host()),
-                  sudo,
-                  plan.activationTimeout()));
-      if (!res.isSuccess()) {
-        b.outcome(HostOutcome.ROLLBACK_FAILED)
-            .error(
-                why
-                    + "; the revert failed (exit "
-                    + res.exitCode()
-                    + "): "
-                    + res.stderrText().trim());
-      } else {
-        List<String> g = HostProtocol.parse(res.stdoutText()).get("generation");
-        b.outcome(HostOutcome.REVERTED).error(why).rolledBackBy("deployer");
-        if (g != null) {
-          b.generationAfter(Long.parseLong(g.get(0).trim()));
-        }
-      }
-    } catch (RuntimeException e) {
-      b.outcome(HostOutcome.ROLLBACK_FAILED).error(why + "; the revert failed: " + e.getMessage());
-    }
-    HostReport out = b.roundTrips(r.roundTrips() + 1).build();
+    HostReport out = HostRevert.revert(plan, r, transport, why);
     events.hostFinished(out.host(), out.outcome(), out.error().orElse(""));
     return out;
   }

@@ -91,7 +91,7 @@ class ArgumentQuotingProperties {
       assertThat(fh.commands())
           .filteredOn(c -> c.op() == FakeHost.Op.ACTIVATE)
           .extracting(FakeCommand::argv)
-          .allMatch(a -> a.get(6).equals(fake.newSystem(host) + "/bin/switch-to-configuration"));
+          .allMatch(a -> a.get(4).equals(fake.newSystem(host)));
     }
   }
 

@@ -19,6 +19,14 @@ public enum HostOutcome {
   ROLLBACK_PENDING,
   /** The deployer tried to roll the host back and that failed: the host needs an operator. */
   ROLLBACK_FAILED,
+  /**
+   * The host was rolled back (by the deployer or a watchdog) but is on neither its previous system
+   * nor the new one: the previous generation's activation failed, or the system it ran before the
+   * deployment was not its profile's (a {@code test} or an earlier {@code boot}), so activating the
+   * profile's previous generation started a third system. The host needs an operator; {@link
+   * HostReport#error()} says what it runs, and the failed activation's own output.
+   */
+  ROLLBACK_INCOMPLETE,
   /** The host was confirmed, then returned to its previous generation because another failed. */
   REVERTED,
   /** Not started, because another host failed (stop-on-failure or a failed canary batch). */

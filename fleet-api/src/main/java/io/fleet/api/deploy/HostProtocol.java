@@ -11,10 +11,10 @@ import java.util.TreeMap;
 /**
  * Every command the deployer sends to a NixOS host, in one place. This class is the contract
  * between the deployer ({@code io.fleet.transport.Deployer}), the testkit's {@code FakeHost} (which
- * interprets exactly these commands), real-host stand-ins for {@code systemd-run}/{@code
- * systemctl}, and the NixOS module that ships the boot-time watchdog. It lives in {@code fleet-api}
- * rather than in {@code fleet-transport} because the testkit depends on the API only and must match
- * these exact scripts.
+ * interprets exactly these commands), real systemd hosts (proven end to end against systemd 252 in
+ * {@code systemd-nspawn} containers), and the NixOS module that ships the boot-time watchdog. It
+ * lives in {@code fleet-api} rather than in {@code fleet-transport} because the testkit depends on
+ * the API only and must match these exact scripts.
  *
  * <h2>Rules</h2>
  *
@@ -34,11 +34,17 @@ import java.util.TreeMap;
  * <ul>
  *   <li>System profile {@value #PROFILE} (generations {@code system-<N>-link}).
  *   <li>State directory {@value #STATE_DIR}; rollback marker {@value #MARKER}: line 1 the previous
- *       generation number, line 2 the previous system path, line 3 the deployment id. Written to a
+ *       generation number, line 2 the previous profile's system path, line 3 the deployment id,
+ *       line 4 the boot id when it was written, line 5 the system the host ran then. Written to a
  *       temporary file in the same directory and renamed, so it is never half written.
+ *   <li>Scripts that systemd runs ({@link #ROLLBACK_SCRIPT}, {@link #ACTIVATION_WRAPPER}) are files
+ *       in the state directory, installed by {@link #arm}; systemd's command lines carry only their
+ *       path and data escaped for systemd's {@code $}/{@code %} expansion, so no script text is
+ *       ever exposed to it.
  *   <li>Transient watchdog {@value #WATCHDOG_UNIT}{@code .timer}/{@code .service}, started by
- *       {@link #arm}; immediate rollback unit {@value #ROLLBACK_UNIT}; activation unit {@value
- *       #ACTIVATE_UNIT}.
+ *       {@link #arm}; immediate rollback units {@value #ROLLBACK_UNIT}{@code -<random>}; activation
+ *       units {@value #ACTIVATE_UNIT}{@code -<random>} (the last one's name in {@code
+ *       /var/lib/fleet/activation.unit}).
  *   <li>Boot-time watchdog {@value #BOOT_WATCHDOG_UNIT}{@code .timer}/{@code .service}: shipped by
  *       the NixOS module (not started by the deployer). It must be wanted by {@code timers.target},
  *       fire {@code OnBootSec=} the rollback window after boot, and run {@link #ROLLBACK_SCRIPT}
@@ -55,7 +61,8 @@ import java.util.TreeMap;
  *   <li>(the copy) optionally {@link #substitute}, then {@link #importPaths} streaming the missing
  *       paths;
  *   <li>{@link #arm}: marker, watchdog timer, and for {@code boot}/{@code switch} the profile;
- *   <li>{@link #activate}: {@code switch-to-configuration} under {@code systemd-run --wait};
+ *   <li>{@link #activate}: {@code switch-to-configuration} under {@code systemd-run --wait}, its
+ *       output captured on the host and sent back;
  *   <li>{@link #confirm} over a new connection (after optional health checks).
  * </ol>
  *
@@ -64,9 +71,12 @@ import java.util.TreeMap;
  * ends. {@link #revert} rolls back a host that was already confirmed (the opt-in fleet policy).
  * After a lost connection the deployer reconnects and runs {@link #status} with empty stdin.
  *
- * <p>Requirements on the host: NixOS with systemd 254 or later ({@code systemd-run} does not expand
- * {@code $} in the command line), coreutils, util-linux ({@code flock}), {@code nix-store}/{@code
- * nix-env} on {@code PATH}.
+ * <p>Every change of the marker and every stop of a watchdog timer happens under {@value #LOCK} and
+ * only after checking that the marker names the deployment doing it, so a late confirmation or
+ * rollback of one deployment can never disarm another's watchdog.
+ *
+ * <p>Requirements on the host: NixOS (or any systemd host; proven against systemd 252), coreutils,
+ * util-linux ({@code flock}), {@code nix-store}/{@code nix-env} on {@code PATH}.
  */
 public final class HostProtocol {
   private HostProtocol() {}
@@ -86,10 +96,10 @@ public final class HostProtocol {
   /** The boot-time watchdog unit name (timer and service) that the NixOS module installs. */
   public static final String BOOT_WATCHDOG_UNIT = "fleet-rollback-boot";
 
-  /** The unit that runs an immediate rollback. */
+  /** The name prefix of the units that run an immediate rollback. */
   public static final String ROLLBACK_UNIT = "fleet-rollback";
 
-  /** The unit that runs {@code switch-to-configuration}. */
+  /** The name prefix of the units that run {@code switch-to-configuration}. */
   public static final String ACTIVATE_UNIT = "fleet-activate";
 
   /**
@@ -110,35 +120,114 @@ public final class HostProtocol {
   /** Exit code of {@link #confirm}/{@link #rollbackNow}: the marker names another deployment. */
   public static final int EXIT_OTHER_DEPLOYMENT = 4;
 
+  /** Where {@link #ARM_SCRIPT} installs {@link #ROLLBACK_SCRIPT} for the systemd units to run. */
+  public static final String ROLLBACK_FILE = "/var/lib/fleet/rollback.sh";
+
+  /** Where {@link #ARM_SCRIPT} installs {@link #ACTIVATION_WRAPPER}. */
+  public static final String ACTIVATION_FILE = "/var/lib/fleet/activate.sh";
+
+  /**
+   * The output (stdout and stderr) of the last activation, written by {@link #ACTIVATION_WRAPPER}.
+   */
+  public static final String ACTIVATION_LOG = "/var/lib/fleet/activation.log";
+
+  /** The exit code of the last activation; absent while it runs (or if it never started). */
+  public static final String ACTIVATION_EXIT = "/var/lib/fleet/activation.exit";
+
+  /**
+   * The result of the last rollback that {@link #ROLLBACK_SCRIPT} performed: line 1 the deployment
+   * id of the marker it acted on, line 2 the exit code of the previous generation's {@code
+   * switch-to-configuration switch}, line 3 who ran it ({@code deployer}, {@code watchdog} or
+   * {@code boot-watchdog}).
+   */
+  public static final String ROLLBACK_RESULT = "/var/lib/fleet/rollback.result";
+
+  /** The output of the last rollback's {@code nix-env} and {@code switch-to-configuration}. */
+  public static final String ROLLBACK_LOG = "/var/lib/fleet/rollback.log";
+
+  /** How much of the end of {@link #ACTIVATION_LOG} the host sends back (bytes). */
+  public static final int ACTIVATION_OUTPUT_LIMIT = 4096;
+
+  /**
+   * The start of every script sent over SSH: the fixed locations, and {@code e}, which every datum
+   * passed on a {@code systemd-run} command line goes through, and {@code uniq}, which makes a
+   * fresh unit name: {@code systemd-run --wait --collect} can return while systemd still holds the
+   * finished unit, and starting one of the same name then fails ("already loaded") for a long time
+   * (seen with systemd 252), so every activation and rollback unit has a name of its own. systemd
+   * expands {@code $VAR} and {@code ${VAR}} in the command lines it runs ({@code $$} is a literal
+   * {@code $}; {@code %} is left alone in transient units, as systemd 252 shows), so {@code e}
+   * doubles every {@code $}. The scripts systemd runs are never on its command line at all: they
+   * are files ({@link #ROLLBACK_FILE}, {@link #ACTIVATION_FILE}).
+   */
+  private static final String PRELUDE =
+      """
+      set -f
+      p=/nix/var/nix/profiles/system
+      d=/var/lib/fleet
+      m=/var/lib/fleet/rollback-marker
+      e() { printf '%s' "$1" | sed 's/[$]/$$/g'; }
+      uniq() { echo "$1-$(cut -c1-8 /proc/sys/kernel/random/uuid)"; }
+      """;
+
+  /** The function {@code state}: the key=value lines that describe the host after a change. */
+  private static final String STATE =
+      """
+      state() {
+        l=$(readlink "$p"); g=${l#system-}; g=${g%-link}
+        echo "generation=$g"
+        echo "profile=$(readlink -f "$p")"
+        echo "current=$(readlink -f /run/current-system)"
+        echo "boot-id=$(cat /proc/sys/kernel/random/boot_id)"
+        if [ -f "$m" ]; then
+          echo "marker=$(sed -n 1p "$m")|$(sed -n 2p "$m")|$(sed -n 3p "$m")|$(sed -n 4p "$m")|$(sed -n 5p "$m")"
+        fi
+        if [ -f "$d/rollback.result" ]; then
+          r=$(sed -n 2p "$d/rollback.result")
+          echo "last-rollback=$(sed -n 1p "$d/rollback.result")|$r|$(sed -n 3p "$d/rollback.result")"
+          if [ "$r" != 0 ]; then tail -c 4096 "$d/rollback.log" 2>/dev/null | sed 's/^/rollback-log=/'; fi
+        fi
+        if [ -f "$d/activation.exit" ]; then
+          echo "activation-exit=$(cat "$d/activation.exit")"
+          tail -c 4096 "$d/activation.log" 2>/dev/null | sed 's/^/activation-log=/'
+        fi
+      }
+      """;
+
+  /** Takes the lock {@value #LOCK} on file descriptor 9 (released by {@code exec 9>&-} or exit). */
+  private static final String LOCKED =
+      """
+      mkdir -p "$d"
+      exec 9>"$d/rollback.lock"
+      flock 9
+      """;
+
   /**
    * Prints the host's state. Reads store paths on stdin, one per line, and prints each one the
    * host's store does not hold as {@code missing=<path>}. Output keys: {@code generation} (the
    * profile's generation number), {@code profile} (the profile's system path), {@code current}
-   * ({@code /run/current-system}), {@code boot-id}, {@code free-bytes} (available in {@code
-   * /nix/store}), {@code marker} (the marker's three lines joined by {@code |}; absent when there
-   * is no marker), {@code activating} ({@code yes} while {@value #ACTIVATE_UNIT} runs), {@code
-   * rolling-back} ({@code yes} while a watchdog or rollback service runs), then the {@code missing}
-   * lines.
+   * ({@code /run/current-system}), {@code boot-id}, {@code marker} (the marker's five lines joined
+   * by {@code |}; absent when there is no marker), {@code last-rollback} ({@code <id>|<exit>|<by>}
+   * of the last rollback, with {@code rollback-log} lines when its activation failed), {@code
+   * activation-exit} and {@code activation-log} lines (the last activation's exit code and the end
+   * of its output, once it has finished), {@code free-bytes} (available in {@code /nix/store}),
+   * {@code activating} ({@code yes} while the last activation unit runs), {@code rolling-back}
+   * ({@code yes} while a watchdog or rollback service runs), then the {@code missing} lines.
    */
   public static final String STATUS_SCRIPT =
-      "set -f\n"
-          + "p=/nix/var/nix/profiles/system\n"
-          + "m=/var/lib/fleet/rollback-marker\n"
-          + "l=$(readlink \"$p\")\n"
-          + "g=${l#system-}; g=${g%-link}\n"
-          + "echo \"generation=$g\"\n"
-          + "echo \"profile=$(readlink -f \"$p\")\"\n"
-          + "echo \"current=$(readlink -f /run/current-system)\"\n"
-          + "echo \"boot-id=$(cat /proc/sys/kernel/random/boot_id)\"\n"
-          + "echo \"free-bytes=$(df -P -B1 /nix/store | awk 'NR==2{print $4}')\"\n"
-          + "if [ -f \"$m\" ]; then echo \"marker=$(sed -n 1p \"$m\")|$(sed -n 2p \"$m\")|"
-          + "$(sed -n 3p \"$m\")\"; fi\n"
-          + "if systemctl is-active --quiet fleet-activate.service; then echo activating=yes;"
-          + " else echo activating=no; fi\n"
-          + "if systemctl is-active --quiet fleet-rollback-watchdog.service fleet-rollback.service"
-          + " fleet-rollback-boot.service; then echo rolling-back=yes; else echo rolling-back=no;"
-          + " fi\n"
-          + "xargs -r nix-store --check-validity --print-invalid | sed 's/^/missing=/'\n";
+      PRELUDE
+          + STATE
+          + """
+          state
+          echo "free-bytes=$(df -P -B1 /nix/store | awk 'NR==2{print $4}')"
+          u=$(cat "$d/activation.unit" 2>/dev/null)
+          if [ -n "$u" ] && systemctl is-active --quiet "$u.service"; then echo activating=yes;\
+           else echo activating=no; fi
+          if systemctl is-active --quiet fleet-rollback-watchdog.service fleet-rollback-boot.service\
+           || systemctl list-units --no-legend --plain --state=activating,active\
+           'fleet-rollback-*.service' | grep -q .; then echo rolling-back=yes;\
+           else echo rolling-back=no; fi
+          xargs -r nix-store --check-validity --print-invalid | sed 's/^/missing=/'
+          """;
 
   /**
    * Lets the host fetch paths from its own substituters (binary caches). Reads store paths on
@@ -153,132 +242,243 @@ public final class HostProtocol {
           + " | sed 's/^/missing=/'\n";
 
   /**
-   * Rolls the host back if, and only if, the marker exists: switches the profile to the generation
-   * on the marker's first line, runs that generation's {@code switch-to-configuration switch} (its
-   * failure does not stop the rollback), then removes the marker. Run by the watchdog timers and by
-   * {@link #rollbackNow}; contains no data, so it can run under any unit.
+   * The rollback, installed as {@value #ROLLBACK_FILE} and run by systemd as {@code /bin/sh
+   * /var/lib/fleet/rollback.sh [ID [BY]]} (the watchdog timer with {@code BY} {@code watchdog},
+   * {@link #rollbackNow} and {@link #revert} with {@code deployer}) or by the NixOS module's
+   * boot-time watchdog (without arguments). Under the lock, and only if the marker exists and (when
+   * an id is given) names that deployment: stops the activation unit, switches the profile to the
+   * generation on the marker's first line, runs that generation's {@code switch-to-configuration
+   * switch} (output to {@value #ROLLBACK_LOG}; its failure does not stop the rollback but is
+   * recorded), writes {@value #ROLLBACK_RESULT}, removes the marker and stops both watchdog timers.
+   * A watchdog of deployment A that fires late, when deployment B is armed, does nothing. Exits 1
+   * only when the profile could not be switched.
    */
   public static final String ROLLBACK_SCRIPT =
-      "PATH=/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin:$PATH\n"
-          + "p=/nix/var/nix/profiles/system\n"
-          + "m=/var/lib/fleet/rollback-marker\n"
-          + "mkdir -p /var/lib/fleet\n"
-          + "exec 9>/var/lib/fleet/rollback.lock\n"
-          + "flock 9\n"
-          + "[ -f \"$m\" ] || exit 0\n"
-          + "n=$(sed -n 1p \"$m\")\n"
-          + "case \"$n\" in ''|*[!0-9]*) echo \"fleet: damaged rollback marker $m\" >&2; exit 1;; esac\n"
-          + "systemctl stop fleet-activate.service 2>/dev/null || true\n"
-          + "nix-env --profile \"$p\" --switch-generation \"$n\" || exit 1\n"
-          + "\"$p/bin/switch-to-configuration\" switch || echo \"fleet: activation of generation $n"
-          + " failed\" >&2\n"
-          + "rm -f \"$m\"\n";
+      """
+      PATH=/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin:$PATH
+      p=/nix/var/nix/profiles/system
+      d=/var/lib/fleet
+      m=$d/rollback-marker
+      by=${2:-boot-watchdog}
+      mkdir -p "$d"
+      exec 9>"$d/rollback.lock"
+      flock 9
+      [ -f "$m" ] || exit 0
+      id=$(sed -n 3p "$m")
+      if [ -n "${1-}" ] && [ "$id" != "$1" ]; then
+        echo "fleet: $m belongs to deployment $id, not $1: nothing to roll back" >&2
+        exit 0
+      fi
+      n=$(sed -n 1p "$m")
+      case "$n" in ''|*[!0-9]*) echo "fleet: damaged rollback marker $m" >&2; exit 1;; esac
+      u=$(cat "$d/activation.unit" 2>/dev/null)
+      if [ -n "$u" ]; then systemctl stop "$u.service" 2>/dev/null; fi
+      : > "$d/rollback.log"
+      if ! nix-env --profile "$p" --switch-generation "$n" >>"$d/rollback.log" 2>&1; then
+        cat "$d/rollback.log" >&2
+        exit 1
+      fi
+      "$p/bin/switch-to-configuration" switch </dev/null >>"$d/rollback.log" 2>&1
+      r=$?
+      if [ "$r" != 0 ]; then echo "fleet: activation of generation $n failed (exit $r)" >&2; fi
+      printf '%s\\n%s\\n%s\\n' "${id:-unknown}" "$r" "$by" > "$d/.rollback.result"
+      mv -f "$d/.rollback.result" "$d/rollback.result"
+      rm -f "$m"
+      sync
+      systemctl stop fleet-rollback-watchdog.timer fleet-rollback-boot.timer 2>/dev/null || true
+      exit 0
+      """;
 
   /**
-   * Shell lines shared by {@link #ARM_SCRIPT} and {@link #REVERT_SCRIPT} ({@code $m} the marker):
-   * refuse with exit 3 if a marker exists, else write the marker (lines {@code $2}, {@code $3},
-   * {@code $1}) atomically.
+   * The activation, installed as {@value #ACTIVATION_FILE} and run by systemd as {@code /bin/sh
+   * /var/lib/fleet/activate.sh SYSTEM ACTION}: runs {@code SYSTEM/bin/switch-to-configuration
+   * ACTION} with its output in {@value #ACTIVATION_LOG}, then writes its exit code to {@value
+   * #ACTIVATION_EXIT}, so both can be read back after the SSH session that started it died.
    */
-  private static final String WRITE_MARKER =
-      "if [ -e \"$m\" ]; then echo \"fleet: $m exists: another deployment is armed\" >&2;"
-          + " exit 3; fi\n"
-          + "t=$(mktemp /var/lib/fleet/.rollback-marker.XXXXXX)\n"
-          + "printf '%s\\n%s\\n%s\\n' \"$2\" \"$3\" \"$1\" > \"$t\"\n"
-          + "sync\n"
-          + "mv -f \"$t\" \"$m\"\n";
+  public static final String ACTIVATION_WRAPPER =
+      """
+      d=/var/lib/fleet
+      "$1/bin/switch-to-configuration" "$2" </dev/null >"$d/activation.log" 2>&1
+      r=$?
+      echo "$r" > "$d/.activation.exit"
+      mv -f "$d/.activation.exit" "$d/activation.exit"
+      exit "$r"
+      """;
 
   /**
    * Arms the rollback and, for {@code boot}/{@code switch}, sets the profile. Arguments: {@code $1}
-   * deployment id, {@code $2} previous generation, {@code $3} previous system path, {@code $4}
-   * watchdog window in whole seconds, {@code $5} the new system path or empty (for {@code test}:
-   * the profile is left alone), {@code $6} {@link #ROLLBACK_SCRIPT}. Refuses with exit {@value
-   * #EXIT_MARKER_EXISTS} when a marker exists. Writes the marker atomically, stops a watchdog timer
-   * left from an earlier deployment (a transient timer that elapsed stays loaded,
-   * RemainAfterElapse= yes, and would make the next {@code systemd-run} with its name fail), starts
-   * {@code systemd-run --unit=fleet-rollback-watchdog --on-active=<$4>s
-   * --timer-property=AccuracySec=1s /bin/sh -c <ROLLBACK_SCRIPT>}, then {@code nix-env --profile
-   * <PROFILE> --set <$5>}. Prints {@code generation=<N>} (the profile's generation afterwards).
+   * deployment id, {@code $2} watchdog window in whole seconds, {@code $3} the new system path or
+   * empty (for {@code test}: the profile is left alone), {@code $4} {@link #ROLLBACK_SCRIPT},
+   * {@code $5} {@link #ACTIVATION_WRAPPER}. Under the lock: refuses with exit {@value
+   * #EXIT_MARKER_EXISTS} when a marker exists; reads the previous generation, profile and running
+   * system there and then (not from a preflight minutes old); installs the two scripts; clears the
+   * last activation's output; writes the marker atomically (previous generation, previous profile,
+   * deployment id, boot id, previous running system); replaces any watchdog left from an earlier
+   * deployment (with no marker it has nothing to do, and a failed one would block the name); starts
+   * {@code systemd-run --unit=fleet-rollback-watchdog --on-active=<$2>s
+   * --timer-property=AccuracySec=1s -- /bin/sh /var/lib/fleet/rollback.sh <id>}, then {@code
+   * nix-env --profile <PROFILE> --set <$3>}. Prints {@code previous-generation}, {@code
+   * previous-profile}, {@code previous-current} and {@code generation} (the profile's generation
+   * afterwards).
    */
   public static final String ARM_SCRIPT =
-      "set -e\n"
-          + "p=/nix/var/nix/profiles/system\n"
-          + "m=/var/lib/fleet/rollback-marker\n"
-          + "mkdir -p /var/lib/fleet\n"
-          + "exec 9>/var/lib/fleet/rollback.lock\n"
-          + "flock 9\n"
-          + WRITE_MARKER
-          + "systemctl stop fleet-rollback-watchdog.timer 2>/dev/null || true\n"
-          + "systemctl reset-failed fleet-rollback-watchdog.service 2>/dev/null || true\n"
-          + "systemd-run --unit=fleet-rollback-watchdog --on-active=\"$4\"s"
-          + " --timer-property=AccuracySec=1s /bin/sh -c \"$6\"\n"
-          + "if [ -n \"$5\" ]; then nix-env --profile \"$p\" --set \"$5\"; fi\n"
-          + "l=$(readlink \"$p\"); g=${l#system-}; g=${g%-link}\n"
-          + "echo \"generation=$g\"\n";
+      PRELUDE
+          + LOCKED
+          + """
+          if [ -e "$m" ]; then
+            echo "fleet: $m exists: deployment $(sed -n 3p "$m") is armed" >&2
+            exit 3
+          fi
+          l=$(readlink "$p"); g=${l#system-}; g=${g%-link}
+          case "$g" in ''|*[!0-9]*) echo "fleet: $p is not a system profile" >&2; exit 1;; esac
+          prev=$(readlink -f "$p")
+          cur=$(readlink -f /run/current-system)
+          put() {
+            t=$(mktemp "$d/.$1.XXXXXX") && printf '%s\\n' "$2" > "$t" && mv -f "$t" "$d/$1"
+          }
+          put rollback.sh "$4" || exit 1
+          put activate.sh "$5" || exit 1
+          rm -f "$d/activation.exit" "$d/activation.log"
+          t=$(mktemp "$d/.rollback-marker.XXXXXX") || exit 1
+          printf '%s\\n%s\\n%s\\n%s\\n%s\\n' "$g" "$prev" "$1" \
+            "$(cat /proc/sys/kernel/random/boot_id)" "$cur" > "$t" || exit 1
+          sync
+          mv -f "$t" "$m" || exit 1
+          systemctl stop fleet-rollback-watchdog.timer fleet-rollback-watchdog.service 2>/dev/null
+          systemctl reset-failed fleet-rollback-watchdog.timer fleet-rollback-watchdog.service\
+           2>/dev/null
+          systemd-run --unit=fleet-rollback-watchdog --on-active="$2"s\
+           --timer-property=AccuracySec=1s --quiet -- /bin/sh "$d/rollback.sh" "$(e "$1")" watchdog || exit 1
+          if [ -n "$3" ]; then nix-env --profile "$p" --set "$3" || exit 1; fi
+          echo "previous-generation=$g"
+          echo "previous-profile=$prev"
+          echo "previous-current=$cur"
+          l=$(readlink "$p"); g=${l#system-}; g=${g%-link}
+          echo "generation=$g"
+          """;
 
   /**
-   * Rolls back at once, detached from the SSH session. Arguments: {@code $1} deployment id, {@code
-   * $2} {@link #ROLLBACK_SCRIPT}. Refuses with exit {@value #EXIT_OTHER_DEPLOYMENT} if the marker
-   * names another deployment; runs {@code systemd-run --unit=fleet-rollback --wait --collect
-   * --quiet -- /bin/sh -c <ROLLBACK_SCRIPT>} (a no-op if the watchdog already rolled back: the
-   * script takes the lock and finds no marker), and only then stops the watchdog timer, which stays
-   * armed as a backstop if the connection drops half way; prints {@code generation=<N>} and {@code
-   * current=<path>}.
+   * Activates, detached from the SSH session. Arguments: {@code $1} the system path, {@code $2} the
+   * action. Runs {@code systemd-run --unit=fleet-activate-<random> --wait --collect --quiet --
+   * /bin/sh /var/lib/fleet/activate.sh <system> <action>}, then prints what the activation left:
+   * {@code activation-exit} (absent if it never ran: systemd-run itself failed, e.g. the unit
+   * exists) and {@code activation-log} lines (the last {@value #ACTIVATION_OUTPUT_LIMIT} bytes of
+   * its output). Exits with the activation's exit code, or systemd-run's if the activation never
+   * ran.
+   */
+  public static final String ACTIVATE_SCRIPT =
+      PRELUDE
+          + """
+          rm -f "$d/activation.exit"
+          u=$(uniq fleet-activate)
+          echo "$u" > "$d/activation.unit"
+          systemd-run --unit="$u" --wait --collect --quiet --\
+           /bin/sh "$d/activate.sh" "$(e "$1")" "$(e "$2")"
+          rc=$?
+          if [ -f "$d/activation.exit" ]; then
+            rc=$(cat "$d/activation.exit")
+            echo "activation-exit=$rc"
+            tail -c 4096 "$d/activation.log" | sed 's/^/activation-log=/'
+          else
+            echo "fleet: systemd-run could not start the activation (exit $rc)" >&2
+          fi
+          exit "$rc"
+          """;
+
+  /**
+   * Rolls back at once, detached from the SSH session. Argument: {@code $1} deployment id. Under
+   * the lock, refuses with exit {@value #EXIT_OTHER_DEPLOYMENT} if the marker names another
+   * deployment; if the marker is ours, releases the lock and runs {@code systemd-run
+   * --unit=fleet-rollback-<random> --wait --collect --quiet -- /bin/sh /var/lib/fleet/rollback.sh
+   * <id>} (which takes the lock and checks the id again, so a watchdog that got there first makes
+   * it a no-op; the watchdog timer, stopped by the rollback itself, stays armed as a backstop if
+   * the connection drops half way). With no marker (the watchdog already rolled back), runs
+   * nothing. Prints the state (as {@link #STATUS_SCRIPT} without the store part) in every case;
+   * exits with the rollback unit's code.
    */
   public static final String ROLLBACK_NOW_SCRIPT =
-      "p=/nix/var/nix/profiles/system\n"
-          + "m=/var/lib/fleet/rollback-marker\n"
-          + "if [ -f \"$m\" ] && [ \"$(sed -n 3p \"$m\")\" != \"$1\" ]; then"
-          + " echo \"fleet: $m belongs to another deployment\" >&2; exit 4; fi\n"
-          + "systemd-run --unit=fleet-rollback --wait --collect --quiet -- /bin/sh -c \"$2\""
-          + " || exit $?\n"
-          + "systemctl stop fleet-rollback-watchdog.timer 2>/dev/null || true\n"
-          + "l=$(readlink \"$p\"); g=${l#system-}; g=${g%-link}\n"
-          + "echo \"generation=$g\"\n"
-          + "echo \"current=$(readlink -f /run/current-system)\"\n";
+      PRELUDE
+          + STATE
+          + LOCKED
+          + """
+          if [ -f "$m" ] && [ "$(sed -n 3p "$m")" != "$1" ]; then
+            echo "fleet: $m belongs to another deployment" >&2
+            state
+            exit 4
+          fi
+          armed=no
+          if [ -f "$m" ]; then armed=yes; fi
+          exec 9>&-
+          rc=0
+          if [ "$armed" = yes ]; then
+            systemd-run --unit="$(uniq fleet-rollback)" --wait --collect --quiet --\
+           /bin/sh "$d/rollback.sh" "$(e "$1")" deployer || rc=$?
+          fi
+          echo "rollback-ran=$armed"
+          state
+          exit "$rc"
+          """;
 
   /**
-   * Confirms a deployment. Argument: {@code $1} deployment id. Takes the lock {@value #LOCK} (so a
-   * rollback that is running finishes first), stops the watchdog timer, fails with {@value
-   * #EXIT_NO_MARKER} if there is no marker (the host was rolled back), with {@value
-   * #EXIT_OTHER_DEPLOYMENT} if the marker names another deployment; otherwise removes the marker,
-   * stops the boot-time watchdog timer and prints {@code generation=}, {@code current=} and {@code
-   * boot-id=}.
+   * Confirms a deployment. Argument: {@code $1} deployment id. Under the lock {@value #LOCK} (so a
+   * rollback that is running finishes first): fails with {@value #EXIT_NO_MARKER} if there is no
+   * marker (the host was rolled back), with {@value #EXIT_OTHER_DEPLOYMENT} if the marker names
+   * another deployment, touching no timer in either case (they may be another deployment's);
+   * otherwise stops both watchdog timers and removes the marker. Prints the state in every case.
    */
   public static final String CONFIRM_SCRIPT =
-      "p=/nix/var/nix/profiles/system\n"
-          + "m=/var/lib/fleet/rollback-marker\n"
-          + "mkdir -p /var/lib/fleet\n"
-          + "exec 9>/var/lib/fleet/rollback.lock\n"
-          + "flock 9\n"
-          + "systemctl stop fleet-rollback-watchdog.timer 2>/dev/null || true\n"
-          + "if [ ! -f \"$m\" ]; then echo \"fleet: no rollback marker: the host was rolled back\""
-          + " >&2; exit 3; fi\n"
-          + "if [ \"$(sed -n 3p \"$m\")\" != \"$1\" ]; then echo \"fleet: $m belongs to another"
-          + " deployment\" >&2; exit 4; fi\n"
-          + "rm -f \"$m\"\n"
-          + "systemctl stop fleet-rollback-boot.timer 2>/dev/null || true\n"
-          + "l=$(readlink \"$p\"); g=${l#system-}; g=${g%-link}\n"
-          + "echo \"generation=$g\"\n"
-          + "echo \"current=$(readlink -f /run/current-system)\"\n"
-          + "echo \"boot-id=$(cat /proc/sys/kernel/random/boot_id)\"\n";
+      PRELUDE
+          + STATE
+          + LOCKED
+          + """
+          if [ ! -f "$m" ]; then
+            echo "fleet: no rollback marker: the host was rolled back" >&2
+            state
+            exit 3
+          fi
+          if [ "$(sed -n 3p "$m")" != "$1" ]; then
+            echo "fleet: $m belongs to another deployment" >&2
+            state
+            exit 4
+          fi
+          systemctl stop fleet-rollback-watchdog.timer fleet-rollback-boot.timer 2>/dev/null
+          rm -f "$m"
+          sync
+          state
+          """;
 
   /**
    * Returns an already confirmed host to its previous generation (the opt-in fleet policy).
    * Arguments: {@code $1} deployment id, {@code $2} previous generation, {@code $3} previous system
-   * path, {@code $4} {@link #ROLLBACK_SCRIPT}. Refuses with {@value #EXIT_MARKER_EXISTS} if a
-   * marker exists; writes the marker atomically, then runs the rollback as {@link
-   * #ROLLBACK_NOW_SCRIPT} does and prints {@code generation=} and {@code current=}.
+   * path, {@code $4} {@link #ROLLBACK_SCRIPT}. Under the lock: refuses with {@value
+   * #EXIT_MARKER_EXISTS} if a marker exists (another deployment is armed); installs the rollback
+   * script and writes the marker atomically; then, with the lock released, runs the rollback as
+   * {@link #ROLLBACK_NOW_SCRIPT} does. Prints the state; exits with the rollback unit's code.
    */
   public static final String REVERT_SCRIPT =
-      "set -e\n"
-          + "p=/nix/var/nix/profiles/system\n"
-          + "m=/var/lib/fleet/rollback-marker\n"
-          + "mkdir -p /var/lib/fleet\n"
-          + WRITE_MARKER
-          + "systemd-run --unit=fleet-rollback --wait --collect --quiet -- /bin/sh -c \"$4\"\n"
-          + "l=$(readlink \"$p\"); g=${l#system-}; g=${g%-link}\n"
-          + "echo \"generation=$g\"\n"
-          + "echo \"current=$(readlink -f /run/current-system)\"\n";
+      PRELUDE
+          + STATE
+          + LOCKED
+          + """
+          if [ -e "$m" ]; then
+            echo "fleet: $m exists: deployment $(sed -n 3p "$m") is armed" >&2
+            state
+            exit 3
+          fi
+          t=$(mktemp "$d/.rollback.sh.XXXXXX") && printf '%s\\n' "$4" > "$t" \
+            && mv -f "$t" "$d/rollback.sh" || exit 1
+          t=$(mktemp "$d/.rollback-marker.XXXXXX") || exit 1
+          printf '%s\\n%s\\n%s\\n%s\\n%s\\n' "$2" "$3" "$1" \
+            "$(cat /proc/sys/kernel/random/boot_id)" "$3" > "$t" || exit 1
+          sync
+          mv -f "$t" "$m" || exit 1
+          exec 9>&-
+          rc=0
+          systemd-run --unit="$(uniq fleet-rollback)" --wait --collect --quiet --\
+           /bin/sh "$d/rollback.sh" "$(e "$1")" deployer || rc=$?
+          state
+          exit "$rc"
+          """;
 
   /** The deployer's actions, as {@code switch-to-configuration} names them. */
   public static final List<String> ACTIVATION_ACTIONS = List.of("test", "boot", "switch");
@@ -325,12 +525,11 @@ public final class HostProtocol {
   }
 
   /**
-   * Arm: {@code sh -c ARM_SCRIPT sh <id> <prevGen> <prevSystem> <seconds> <system|''> ROLLBACK}.
+   * Arm: {@code sh -c ARM_SCRIPT sh <id> <seconds> <system|''> ROLLBACK_SCRIPT ACTIVATION_WRAPPER}.
+   * The previous generation is read on the host, under the lock.
    */
   public static Command arm(
       String deploymentId,
-      long previousGeneration,
-      String previousSystem,
       long windowSeconds,
       Optional<String> newSystem,
       boolean sudo,
@@ -338,46 +537,28 @@ public final class HostProtocol {
     return script(ARM_SCRIPT, sudo, timeout)
         .addArgv(
             deploymentId,
-            Long.toString(previousGeneration),
-            previousSystem,
             Long.toString(windowSeconds),
             newSystem.orElse(""),
-            ROLLBACK_SCRIPT)
+            ROLLBACK_SCRIPT,
+            ACTIVATION_WRAPPER)
         .build();
   }
 
   /**
-   * Activation, detached from the SSH session: {@code systemd-run --unit=fleet-activate --wait
-   * --collect --quiet -- <system>/bin/switch-to-configuration <action>}; its exit code is
-   * switch-to-configuration's.
+   * Activation, detached from the SSH session: {@code sh -c ACTIVATE_SCRIPT sh <system> <action>};
+   * its exit code is switch-to-configuration's, its output the {@code activation-exit} and {@code
+   * activation-log} lines.
    */
   public static Command activate(String system, String action, boolean sudo, Duration timeout) {
     if (!ACTIVATION_ACTIONS.contains(action)) {
       throw new IllegalArgumentException("unknown activation action " + action);
     }
-    Command.Builder b =
-        Command.builder()
-            .addArgv(
-                "systemd-run",
-                "--unit=" + ACTIVATE_UNIT,
-                "--wait",
-                "--collect",
-                "--quiet",
-                "--",
-                system + "/bin/switch-to-configuration",
-                action)
-            .sudo(sudo);
-    if (timeout != null) {
-      b.timeout(timeout);
-    }
-    return b.build();
+    return script(ACTIVATE_SCRIPT, sudo, timeout).addArgv(system, action).build();
   }
 
-  /** Immediate rollback: {@code sh -c ROLLBACK_NOW_SCRIPT sh <id> ROLLBACK_SCRIPT}. */
+  /** Immediate rollback: {@code sh -c ROLLBACK_NOW_SCRIPT sh <id>}. */
   public static Command rollbackNow(String deploymentId, boolean sudo, Duration timeout) {
-    return script(ROLLBACK_NOW_SCRIPT, sudo, timeout)
-        .addArgv(deploymentId, ROLLBACK_SCRIPT)
-        .build();
+    return script(ROLLBACK_NOW_SCRIPT, sudo, timeout).addArgv(deploymentId).build();
   }
 
   /** Confirmation: {@code sh -c CONFIRM_SCRIPT sh <id>}. */

@@ -30,14 +30,33 @@ public abstract class HostReport {
   /** The system path that was to be deployed. */
   public abstract String system();
 
-  /** The profile's generation found by the preflight, if it ran. */
+  /**
+   * The profile's generation before the deployment: read on the host under the lock when the
+   * rollback was armed (or by the preflight, if it never was).
+   */
   public abstract Optional<Long> generationBefore();
 
-  /** The system the host ran at preflight, if it ran. */
+  /** The system the host ran before the deployment (read when arming, or by the preflight). */
   public abstract Optional<String> systemBefore();
 
-  /** The profile's generation at the end, where known. */
+  /**
+   * The profile's generation at the end, where known: read from the host after the confirmation or
+   * after any rollback, whoever performed it.
+   */
   public abstract Optional<Long> generationAfter();
+
+  /**
+   * The system the host runs at the end ({@code /run/current-system}), where known: read from the
+   * host after the confirmation or after any rollback, whoever performed it.
+   */
+  public abstract Optional<String> systemAfter();
+
+  /**
+   * The end of the activation's own output (stdout and stderr of {@code switch-to-configuration},
+   * at most {@link HostProtocol#ACTIVATION_OUTPUT_LIMIT} bytes), read back from the host even when
+   * the connection that started it was lost.
+   */
+  public abstract Optional<String> activationOutput();
 
   /** The store paths copied to the host, in the order they were sent. */
   public abstract List<String> copiedPaths();

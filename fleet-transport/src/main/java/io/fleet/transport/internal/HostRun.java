@@ -63,6 +63,13 @@ public final class HostRun {
   private Instant deadline;
   private Connection conn;
   private HostStatus before;
+
+  /**
+   * The host's generation and running system before the deployment (from arming, under the lock).
+   */
+  private long previousGeneration;
+
+  private String previousCurrent;
   private Instant armedAt;
   private int roundTrips;
   private DeployStep step;
@@ -164,6 +171,8 @@ public final class HostRun {
     } catch (TransportException e) {
       fail(HostOutcome.FAILED, "cannot reach the host: " + e.getMessage() + "; nothing changed");
     }
+    previousGeneration = before.generation;
+    previousCurrent = before.current;
     report
         .generationBefore(before.generation)
         .systemBefore(before.current)
@@ -223,8 +232,6 @@ public final class HostRun {
               conn,
               HostProtocol.arm(
                   plan.id(),
-                  before.generation,
-                  before.profile,
                   Math.max(1, plan.rollbackWindow().toSeconds()),
                   action.setsProfile() ? Optional.of(system) : Optional.empty(),
                   sudo,
@@ -242,6 +249,7 @@ public final class HostRun {
     if (!armed.isSuccess()) {
       rollback("arming failed (exit " + armed.exitCode() + "): " + armed.stderrText().trim());
     }
+    previousFromArm(armed.stdoutText());
     generationAfter(armed.stdoutText());
     done("armed; watchdog due at " + armedAt.plus(plan.rollbackWindow()));
 
@@ -289,6 +297,20 @@ public final class HostRun {
       afterLostActivation(e, retry);
       return;
     }
+    Map<String, List<String>> kv = HostProtocol.parse(r.stdoutText());
+    String output = activationOutput(kv.getOrDefault("activation-log", List.of()));
+    if (!kv.containsKey("activation-exit")) {
+      // systemd-run returned without the activation's result: it could not start the unit, or it
+      // lost systemd (the host is shutting down). Look at the host before deciding.
+      String why = r.stderrText().trim().isEmpty() ? "exit " + r.exitCode() : r.stderrText().trim();
+      afterLostActivation(
+          new TransportException(
+              name,
+              TransportException.Reason.CONNECTION_LOST,
+              "switch-to-configuration " + act + " left no result: " + why),
+          true);
+      return;
+    }
     if (!r.isSuccess()) {
       rollback(
           "switch-to-configuration "
@@ -296,9 +318,18 @@ public final class HostRun {
               + " failed (exit "
               + r.exitCode()
               + "): "
-              + r.stderrText().trim());
+              + (output.isEmpty() ? r.stderrText().trim() : output));
     }
     done("switch-to-configuration " + act + " succeeded");
+  }
+
+  /** Records the activation's output in the report; returns it trimmed. */
+  private String activationOutput(List<String> lines) {
+    String text = String.join("\n", lines).trim();
+    if (!text.isEmpty()) {
+      report.activationOutput(text);
+    }
+    return text;
   }
 
   /** The connection broke during activation: find out what the host did. */
@@ -314,14 +345,26 @@ public final class HostRun {
       rollback("switch-to-configuration was still running after " + plan.activationTimeout());
     }
     checkStillOurs(st, "during activation");
-    boolean ok =
-        plan.action().runsNewSystem() ? system.equals(st.current) : system.equals(st.profile);
-    if (plan.action() == DeployAction.BOOT && !retried) {
+    String act = plan.action().activation().orElseThrow();
+    String output = activationOutput(st.activationLog);
+    if (plan.action() == DeployAction.BOOT && !retried && st.activationExit.isEmpty()) {
       // `switch-to-configuration boot` is idempotent: run it again to know its result.
       activate(true);
       return;
     }
-    if (!ok) {
+    int exit = st.activationExit.orElse(0);
+    if (exit != 0) {
+      rollback(
+          "switch-to-configuration "
+              + act
+              + " failed (exit "
+              + exit
+              + ") while the connection was down ("
+              + e.getMessage()
+              + "): "
+              + output);
+    }
+    if (!isOnTarget(st)) {
       rollback(
           "the connection was lost during activation ("
               + e.getMessage()
@@ -410,8 +453,8 @@ public final class HostRun {
     } catch (TransportException e) {
       conn = fresh;
       HostStatus st = statusAfterLoss(e, "during confirmation");
-      if (st.marker.isEmpty() && isOnTarget(st) && !st.rollingBack) {
-        report.generationAfter(st.generation);
+      if (st.marker.isEmpty() && isOnTarget(st) && !st.rollingBack && !rolledBack(st)) {
+        state(st);
         end(HostOutcome.CONFIRMED, null);
       }
       if (st.markerId().filter(plan.id()::equals).isPresent() && mayRetry) {
@@ -422,25 +465,29 @@ public final class HostRun {
       rollback("the confirmation was lost: " + e.getMessage());
       return;
     }
-    if (r.exitCode() == HostProtocol.EXIT_NO_MARKER) {
-      report.rolledBackBy("watchdog");
+    HostStatus st =
+        HostStatus.hasState(r.stdoutText()) ? HostStatus.parseState(r.stdoutText(), name) : null;
+    if (r.exitCode() == HostProtocol.EXIT_NO_MARKER
+        || (r.exitCode() == HostProtocol.EXIT_OTHER_DEPLOYMENT && st != null && rolledBack(st))) {
       failedStep = DeployStep.CONFIRM;
-      end(
-          HostOutcome.ROLLED_BACK,
+      String why =
           "the watchdog rolled the host back before it was confirmed (rollback window "
               + plan.rollbackWindow()
-              + "); lengthen the window if activation and checks need longer");
+              + "); lengthen the window if activation and checks need longer";
+      if (st == null) {
+        report.rolledBackBy("watchdog");
+        end(HostOutcome.ROLLED_BACK, why);
+      }
+      afterRollback(st, why);
     }
-    if (!r.isSuccess()) {
+    if (!r.isSuccess() || st == null) {
       failedStep = DeployStep.CONFIRM;
       end(
           HostOutcome.ROLLBACK_FAILED,
           "confirmation refused (exit " + r.exitCode() + "): " + r.stderrText().trim());
     }
-    Map<String, List<String>> kv = HostProtocol.parse(r.stdoutText());
-    generationAfter(r.stdoutText());
-    List<String> boot = kv.get("boot-id");
-    if (boot != null && !boot.get(0).equals(before.bootId)) {
+    state(st);
+    if (!st.bootId.equals(before.bootId)) {
       rebooted = true;
     }
     done("confirmed");
@@ -471,9 +518,8 @@ public final class HostRun {
       try {
         conn = reconnect(plan.reconnectTimeout());
         HostStatus st = status(conn, List.of());
-        if (st.marker.isEmpty()) {
-          report.generationAfter(st.generation).rolledBackBy("deployer");
-          end(HostOutcome.ROLLED_BACK, reason);
+        if (st.markerId().filter(plan.id()::equals).isEmpty()) {
+          afterRollback(st, reason);
         }
         r = rt(conn, HostProtocol.rollbackNow(plan.id(), sudo, plan.activationTimeout()));
       } catch (TransportException e2) {
@@ -482,20 +528,93 @@ public final class HostRun {
         return;
       }
     }
-    if (!r.isSuccess()) {
+    HostStatus st =
+        HostStatus.hasState(r.stdoutText()) ? HostStatus.parseState(r.stdoutText(), name) : null;
+    if (st != null && r.exitCode() == HostProtocol.EXIT_OTHER_DEPLOYMENT && rolledBack(st)) {
+      // Our watchdog rolled the host back, and another deployment has armed it since.
+      afterRollback(st, reason);
+    }
+    if (!r.isSuccess() || st == null) {
+      String log = st == null ? "" : String.join("\n", st.rollbackLog).trim();
       end(
           HostOutcome.ROLLBACK_FAILED,
           reason
               + "; rolling back failed (exit "
               + r.exitCode()
               + "): "
-              + r.stderrText().trim()
+              + (r.stderrText().trim() + " " + log).trim()
               + "; the host needs an operator");
     }
-    generationAfter(r.stdoutText());
-    report.rolledBackBy("deployer");
-    done("rolled back to generation " + before.generation);
+    afterRollback(st, reason);
+  }
+
+  /**
+   * Ends the run after a rollback, whoever performed it, with the host's state as read after it:
+   * {@link HostOutcome#ROLLED_BACK} if the host is back on its previous generation and system,
+   * {@link HostOutcome#ROLLBACK_INCOMPLETE} if it is on neither that nor the new one.
+   */
+  private void afterRollback(HostStatus st, String reason) {
+    state(st);
+    report.rolledBackBy(st.rolledBackBy(plan.id()).orElse("unknown"));
+    Optional<Integer> exit = st.rollbackExitOf(plan.id());
+    if (exit.isPresent() && exit.get() != 0) {
+      done("rolled back to generation " + st.generation + ", whose activation failed");
+      end(
+          HostOutcome.ROLLBACK_INCOMPLETE,
+          reason
+              + "; rolled back to generation "
+              + st.generation
+              + ", but its activation failed (exit "
+              + exit.get()
+              + "): "
+              + String.join("\n", st.rollbackLog).trim()
+              + "; the host runs "
+              + st.current
+              + "; it needs an operator");
+    }
+    if (st.generation != previousGeneration || !st.current.equals(previousCurrent)) {
+      done("rolled back, but to neither the previous nor the new system");
+      end(
+          HostOutcome.ROLLBACK_INCOMPLETE,
+          reason
+              + "; the rollback left the host on generation "
+              + st.generation
+              + " running "
+              + st.current
+              + ", neither its previous system "
+              + previousCurrent
+              + " (generation "
+              + previousGeneration
+              + ") nor the new one; it needs an operator");
+    }
+    done("rolled back to generation " + st.generation);
     end(HostOutcome.ROLLED_BACK, reason);
+  }
+
+  /** Whether the host's last rollback was of this deployment. */
+  private boolean rolledBack(HostStatus st) {
+    return st.rollbackExitOf(plan.id()).isPresent();
+  }
+
+  /** The generation and running system of the host as {@code st} shows them. */
+  private void state(HostStatus st) {
+    report.generationAfter(st.generation).systemAfter(st.current);
+  }
+
+  /** The previous generation and system, as the arm script read them under the lock. */
+  private void previousFromArm(String stdout) {
+    Map<String, List<String>> kv = HostProtocol.parse(stdout);
+    List<String> g = kv.get("previous-generation");
+    List<String> c = kv.get("previous-current");
+    if (g != null && c != null) {
+      try {
+        previousGeneration = Long.parseLong(g.get(0).trim());
+        previousCurrent = c.get(0);
+        report.generationBefore(previousGeneration).systemBefore(previousCurrent);
+      } catch (NumberFormatException e) {
+        // keep the preflight's
+      }
+    }
   }
 
   // ------------------------------------------------------------------ helpers
@@ -525,11 +644,8 @@ public final class HostRun {
       if (failedStep == null) {
         failedStep = step;
       }
-      report
-          .generationAfter(st.generation)
-          .rolledBackBy(st.generation == before.generation ? "watchdog" : "unknown");
-      end(
-          HostOutcome.ROLLED_BACK,
+      afterRollback(
+          st,
           "the connection was lost "
               + when
               + " and the host rolled itself back"

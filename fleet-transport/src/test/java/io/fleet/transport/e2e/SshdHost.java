@@ -29,11 +29,8 @@ import java.util.concurrent.TimeUnit;
  * mount namespace ({@code unshare --mount}), where the host has its own private {@code /nix}
  * (store, database, system profile), {@code /etc/ssh} (a fresh ed25519 host key, the authorized
  * keys), {@code /run}, {@code /var/lib/fleet} and an empty {@code /root} (so this machine's shell
- * start-up files do not run in its sessions). Since there is no systemd, {@code
- * /run/fleet-test/bin} (first on the sessions' {@code PATH}) holds stand-ins for {@code
- * systemd-run} and {@code systemctl} that keep the semantics the deployer relies on (transient
- * services detached from the SSH session, {@code --wait}, transient timers that fire unless
- * stopped).
+ * start-up files do not run in its sessions). It has no systemd: it is for the transport and the
+ * secrets over SSH; deployments run against real systemd hosts ({@link SystemdHost}).
  *
  * <p>Needs root, {@code sshd}, {@code ssh-keygen}, {@code unshare} and {@code nsenter}; {@link
  * #start} skips the calling test where they are missing (fails it under {@code CI=true}).
@@ -52,15 +49,9 @@ import java.util.concurrent.TimeUnit;
  * Fault injection: {@link #killSshd()} kills sshd and every SSH session (the host stays up: its
  * timers and detached units keep running); {@link #restartSshd()} brings sshd back on the same
  * port.
- *
- * <p>Control files that the test systems of {@code SystemFlake} read live in {@value #CONTROL}.
  */
 public final class SshdHost implements AutoCloseable {
-  /** The host's control directory (inside path), also holding the stand-ins and unit state. */
-  public static final String CONTROL = "/run/fleet-test";
-
-  private static final String PATH =
-      CONTROL + "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
   private static Path clientKey;
 
@@ -107,7 +98,7 @@ public final class SshdHost implements AutoCloseable {
 
   /**
    * Starts a host named {@code name}: a fresh root directory, host key, authorized {@link
-   * #clientKey()}, stand-ins, and sshd listening on a free loopback port.
+   * #clientKey()}, and sshd listening on a free loopback port.
    */
   public static SshdHost start(String name) {
     ExternalTools.require("sshd");
@@ -130,8 +121,6 @@ public final class SshdHost implements AutoCloseable {
               "etc/ssh",
               "run/sshd",
               "run/secrets",
-              "run/fleet-test/bin",
-              "run/fleet-test/units",
               "var/lib/fleet",
               "root")) {
         Files.createDirectories(root.resolve(d));
@@ -140,13 +129,6 @@ public final class SshdHost implements AutoCloseable {
           root.resolve("run/sshd"), PosixFilePermissions.fromString("rwxr-xr-x"));
       generateKey(root.resolve("etc/ssh/ssh_host_ed25519_key"), "root@" + name);
       Files.copy(Path.of(clientKey() + ".pub"), root.resolve("etc/ssh/authorized_keys"));
-      for (String tool : List.of("systemd-run", "systemctl")) {
-        Path dest = root.resolve("run/fleet-test/bin").resolve(tool);
-        try (InputStream in = SshdHost.class.getResourceAsStream(tool)) {
-          Files.copy(in, dest);
-        }
-        Files.setPosixFilePermissions(dest, PosixFilePermissions.fromString("rwxr-xr-x"));
-      }
       int port;
       try (ServerSocket s = new ServerSocket(0)) {
         port = s.getLocalPort();
@@ -556,6 +538,11 @@ public final class SshdHost implements AutoCloseable {
     CommandResult r = run(argv, null);
     check(r, String.join(" ", argv));
     return r.stdoutText();
+  }
+
+  /** Runs {@code argv} on this machine with {@code stdin} (may be null); for the test hosts. */
+  static CommandResult runProcess(List<String> argv, InputStream stdin) {
+    return run(argv, stdin);
   }
 
   private static CommandResult run(List<String> argv, InputStream stdin) {

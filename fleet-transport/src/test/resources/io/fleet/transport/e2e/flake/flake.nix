@@ -1,8 +1,8 @@
 # Test systems for the fleet end-to-end tests (SystemFlake). Each "system" is a store path with
 # bin/switch-to-configuration, like a NixOS system, built with nothing but /bin/sh so no nixpkgs
-# is needed. Activation records itself in /run/fleet-test/activations, points /run/current-system
-# at the system (switch, test), and can be told to fail or hang for one system path through
-# /run/fleet-test/fail-activation and /run/fleet-test/hang-activation (see SshdHost).
+# is needed. Activation records itself in /var/lib/fleet-test/activations, points
+# /run/current-system at the system (switch, test), (re)starts sshd as a NixOS switch does, and can
+# be told to fail, hang or stop sshd (see switchScript and SystemdHost).
 {
   outputs = { self }:
     let
@@ -38,21 +38,40 @@
               '' ];
               switchScript = ''
                 #!/bin/sh
+                # Behaves as the test needs, told by the control files in /var/lib/fleet-test
+                # (SystemdHost.CONTROL): each holds store paths, one per line, of the systems
+                # the behaviour applies to.
                 sys=${builtins.placeholder "out"}
                 action=$1
-                c=/run/fleet-test
+                c=/var/lib/fleet-test
+                applies() { [ -f "$c/$1" ] && grep -qxF "$sys" "$c/$1"; }
+                mkdir -p $c
                 echo "$action $sys" >> $c/activations
-                if [ -f $c/hang-activation ] && [ "$(sed -n 1p $c/hang-activation)" = "$sys" ]; then
+                echo "activating $sys ($action)"
+                if applies hang-activation; then
                   touch $c/activation-hanging
-                  sleep "$(sed -n 2p $c/hang-activation)"
-                fi
-                if [ -f $c/fail-activation ] && [ "$(cat $c/fail-activation)" = "$sys" ]; then
-                  echo "switch-to-configuration: activating $sys failed (test)" >&2
-                  exit 1
+                  sleep "$(cat $c/hang-seconds 2>/dev/null || echo 5)"
                 fi
                 case "$action" in
                   switch|test) ln -sfn "$sys" /run/current-system ;;
                 esac
+                if applies cut-ssh; then
+                  # The new system has no sshd: nothing can log in until a rollback restarts it.
+                  echo "stopping ssh.service"
+                  systemctl stop ssh.socket ssh.service
+                  pkill -KILL -x sshd
+                  exit 0
+                fi
+                # Like NixOS, a system that is switched to (re)starts its sshd.
+                case "$action" in
+                  switch|test)
+                    if [ -d /run/systemd/system ]; then systemctl start ssh.service; fi ;;
+                esac
+                if applies fail-activation; then
+                  echo "starting the following units: broken.service"
+                  echo "switch-to-configuration: activating $sys failed (test)" >&2
+                  exit 4
+                fi
                 exit 0
               '';
             };

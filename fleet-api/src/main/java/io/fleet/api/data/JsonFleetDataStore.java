@@ -6,7 +6,9 @@ import java.nio.file.Path;
 
 /**
  * Fleet data as a JSON file, with the atomic saves and conflict detection of {@link
- * FileFleetDataStore}. For the original's {@code fleet.nix}, use {@code io.fleet.nix.FleetNixFile}.
+ * FileFleetDataStore}. Host, secret and part names that {@link io.fleet.api.Names} does not allow
+ * are refused when the file is read, with their line and column. For the original's {@code
+ * fleet.nix}, use {@code io.fleet.nix.FleetNixFile}.
  */
 public class JsonFleetDataStore extends FileFleetDataStore {
   /** A store for the JSON file at {@code path}; subclasses may override {@code writeTemp}. */
@@ -41,6 +43,7 @@ public class JsonFleetDataStore extends FileFleetDataStore {
               + FleetData.VERSION
               + ": use a fleet version that reads it");
     }
+    JsonNameCheck.check(text, path().toString());
     return data;
   }
 

@@ -84,6 +84,37 @@ class FleetDataNamesTest {
         .hasMessageContaining("hostSecrets.h.s: the part name '../x' is invalid");
   }
 
+  @Example
+  void anOwnerListedTwiceIsRefusedWithItsPosition() throws IOException {
+    assertThatThrownBy(
+            () ->
+                FleetNixFile.parse(
+                    "{ version = \"0.1.0\";\n  sharedSecrets.s = { owners = [ \"a\" \"b\" \"a\" ];"
+                        + " createdAt = \""
+                        + CREATED
+                        + "\"; }; }"))
+        .isInstanceOfSatisfying(
+            FleetConfigException.class,
+            e -> {
+              assertThat(e.line()).isEqualTo(2);
+              assertThat(e.column()).isEqualTo(42);
+            })
+        .hasMessageContaining("lists 'a' twice");
+    Path file = Files.createTempFile("fleet-names", ".json");
+    try {
+      Files.writeString(
+          file,
+          "{\"sharedSecrets\": {\"s\": {\"owners\": [\"a\", \"a\"], \"secret\": {\"createdAt\": \""
+              + CREATED
+              + "\"}}}}");
+      assertThatThrownBy(() -> JsonFleetDataStore.at(file).load())
+          .isInstanceOf(FleetConfigException.class)
+          .hasMessageContaining("twice");
+    } finally {
+      Files.delete(file);
+    }
+  }
+
   @Property(tries = 600)
   void everyInvalidNameFromFleetNixIsRefusedWhereItStands(
       @ForAll Place place, @ForAll("invalidNames") String name) {

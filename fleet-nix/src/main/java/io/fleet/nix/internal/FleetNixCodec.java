@@ -18,6 +18,7 @@ import io.fleet.nix.internal.NixValue.StringStyle;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -168,11 +169,16 @@ public final class FleetNixCodec {
     SharedSecretData.Builder sb = SharedSecretData.builder();
     NixValue owners = s.get("owners");
     if (owners != null) {
+      Set<String> seen = new HashSet<>();
       for (NixValue o : list(owners, where + ".owners").items()) {
         String owner = string(o, "an owner in " + where + ".owners");
         Optional<String> problem = Names.hostNameProblem(owner);
         if (problem.isPresent()) {
           throw error(o, where + ".owners: the owner's " + problem.get() + "; fix the file");
+        }
+        if (!seen.add(owner)) {
+          throw error(
+              o, where + ".owners lists " + Names.quote(owner) + " twice; list each host once");
         }
         sb.addOwners(owner);
       }

@@ -230,9 +230,7 @@ class FleetDataNamesTest {
                   " = { owners = [ \"a\" ]; " + secret + " };\n  };");
           case OWNER ->
               List.of(
-                  "sharedSecrets.s = {\n    owners = [ \"a\" ",
-                  token,
-                  " ];\n    " + secret + "\n  };");
+                  "sharedSecrets.s = {\n    owners = [ ", token, " ];\n    " + secret + "\n  };");
           case SHARED_PART ->
               List.of(
                   "sharedSecrets.s = {\n    owners = [ ]; " + secret + "\n    ",
@@ -263,7 +261,7 @@ class FleetDataNamesTest {
                   ": {\"owners\": [\"a\"], \"secret\": {" + secret + "}}\n  }");
           case OWNER ->
               List.of(
-                  "\"sharedSecrets\": {\"s\": {\n    \"owners\": [\"a\", ",
+                  "\"sharedSecrets\": {\"s\": {\n    \"owners\": [",
                   token,
                   "],\n    \"secret\": {" + secret + "}}}");
           case SHARED_PART ->

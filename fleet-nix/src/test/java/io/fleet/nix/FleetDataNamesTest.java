@@ -115,6 +115,34 @@ class FleetDataNamesTest {
     }
   }
 
+  @Example
+  void dataWithAnInvalidNameIsNotWrittenToEitherFormat() throws IOException {
+    FleetData bad =
+        FleetData.empty()
+            .withHostSecret(
+                "h",
+                "../../etc/cron.d",
+                io.fleet.api.data.StoredSecret.builder()
+                    .createdAt(java.time.Instant.EPOCH)
+                    .build());
+    assertThat(bad.nameProblems()).singleElement().asString().contains("'../../etc/cron.d'");
+    assertThatThrownBy(() -> FleetNixFile.format(bad))
+        .isInstanceOf(FleetConfigException.class)
+        .hasMessageContaining("secret name '../../etc/cron.d' is invalid");
+    Path file = Files.createTempFile("fleet-names", ".json");
+    try {
+      Files.writeString(file, "{}");
+      JsonFleetDataStore store = JsonFleetDataStore.at(file);
+      store.load();
+      assertThatThrownBy(() -> store.save(bad))
+          .isInstanceOf(FleetConfigException.class)
+          .hasMessageContaining("secret name '../../etc/cron.d' is invalid");
+      assertThat(Files.readString(file)).as("the file is unchanged").isEqualTo("{}");
+    } finally {
+      Files.delete(file);
+    }
+  }
+
   @Property(tries = 600)
   void everyInvalidNameFromFleetNixIsRefusedWhereItStands(
       @ForAll Place place, @ForAll("invalidNames") String name) {

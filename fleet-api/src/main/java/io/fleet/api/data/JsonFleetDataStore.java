@@ -3,6 +3,7 @@ package io.fleet.api.data;
 import io.fleet.api.FleetConfigException;
 import io.fleet.api.FleetJson;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Fleet data as a JSON file, with the atomic saves and conflict detection of {@link
@@ -49,6 +50,11 @@ public class JsonFleetDataStore extends FileFleetDataStore {
 
   @Override
   protected String encode(FleetData data) {
+    List<String> problems = data.nameProblems();
+    if (!problems.isEmpty()) {
+      throw new FleetConfigException(
+          "cannot save fleet data " + path() + ": invalid names; rename them", problems);
+    }
     return FleetJson.toJson(data) + "\n";
   }
 }

@@ -337,6 +337,12 @@ public final class FleetNixCodec {
               + " as fleet.nix: this library writes version "
               + FleetData.VERSION);
     }
+    java.util.List<String> problems = data.nameProblems();
+    if (!problems.isEmpty()) {
+      throw new FleetConfigException(
+          "cannot write fleet.nix: invalid names, which could not be read back; rename them",
+          problems);
+    }
     Attrs old = hint instanceof Attrs ? (Attrs) hint : null;
     Attrs top = new Attrs(true);
     top.put("version", new Str(data.version(), StringStyle.QUOTED));

@@ -182,6 +182,30 @@ public final class Generators {
   }
 
   /**
+   * A shell script as {@link #script(String)} that makes the parts named here: each of {@code
+   * secretParts} must be piped through {@code encrypt} and is stored encrypted, each of {@code
+   * publicParts} is stored as plaintext; any other file the script leaves in {@code $out} is
+   * refused. {@link #script(String)} declares {@code secret} and {@code public}.
+   */
+  public static GeneratorSpec script(
+      String script,
+      java.util.Collection<String> secretParts,
+      java.util.Collection<String> publicParts) {
+    required(script, "generator script");
+    required(secretParts, "secret parts");
+    required(publicParts, "public parts");
+    com.fasterxml.jackson.databind.node.ArrayNode secret = JSON.arrayNode();
+    secretParts.forEach(secret::add);
+    com.fasterxml.jackson.databind.node.ArrayNode pub = JSON.arrayNode();
+    publicParts.forEach(pub::add);
+    return spec(SCRIPT)
+        .putParameters("script", JSON.textNode(script))
+        .putParameters("secretParts", secret)
+        .putParameters("publicParts", pub)
+        .build();
+  }
+
+  /**
    * A custom generator kind with parameters; implement it through the {@code SecretGenerator} SPI.
    */
   public static GeneratorSpec custom(String kind, java.util.Map<String, JsonNode> parameters) {

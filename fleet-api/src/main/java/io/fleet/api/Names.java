@@ -1,5 +1,6 @@
 package io.fleet.api;
 
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -37,6 +38,42 @@ public final class Names {
    */
   public static boolean isValidPartName(String name) {
     return name != null && PART.matcher(name).matches();
+  }
+
+  /**
+   * What is wrong with {@code name} as a host name, for a message ("host name '../x' is invalid:
+   * …"); empty when it is valid.
+   */
+  public static Optional<String> hostNameProblem(String name) {
+    return isValidHostName(name)
+        ? Optional.empty()
+        : Optional.of(
+            "host name "
+                + quote(name)
+                + " is invalid: use letters, digits, '-' and '_', at most 63, starting with a"
+                + " letter or digit");
+  }
+
+  /** What is wrong with {@code name} as a secret name, for a message; empty when it is valid. */
+  public static Optional<String> secretNameProblem(String name) {
+    return isValidSecretName(name)
+        ? Optional.empty()
+        : Optional.of(
+            "secret name "
+                + quote(name)
+                + " is invalid: use letters, digits and '.', '_', '+', '@', '-', at most 255, not"
+                + " starting with '.', '+', '@' or '-'");
+  }
+
+  /** What is wrong with {@code name} as a part name, for a message; empty when it is valid. */
+  public static Optional<String> partNameProblem(String name) {
+    return isValidPartName(name)
+        ? Optional.empty()
+        : Optional.of(
+            "part name "
+                + quote(name)
+                + " is invalid: use letters, digits and '.', '_', '-', at most 128, not starting"
+                + " with '.' or '-'");
   }
 
   /** Java-escaped, quoted form of a name for messages, so odd characters are visible. */

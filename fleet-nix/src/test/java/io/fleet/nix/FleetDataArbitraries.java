@@ -94,6 +94,36 @@ final class FleetDataArbitraries {
         text(5), Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(8));
   }
 
+  /**
+   * Valid names of hosts, secrets or parts ({@link io.fleet.api.Names}), including Nix keywords and
+   * names that need quoting in Nix ({@code ca.pem}, {@code 0a}, {@code a+b@c}).
+   */
+  static Arbitrary<String> validName(String firstChars, String extraChars) {
+    Arbitrary<String> random =
+        Combinators.combine(
+                Arbitraries.chars().range('a', 'z').with(firstChars.toCharArray()),
+                Arbitraries.strings()
+                    .withCharRange('a', 'z')
+                    .withChars("AZ09_-" + extraChars)
+                    .ofMaxLength(10))
+            .as((first, rest) -> first + rest);
+    return Arbitraries.oneOf(
+        random, Arbitraries.of("or", "let", "in", "rec", "0", "raw", "a-b", "x_1", "9-"));
+  }
+
+  static Arbitrary<String> hostName() {
+    return validName("AZ09", "");
+  }
+
+  static Arbitrary<String> secretName() {
+    return Arbitraries.oneOf(validName("AZ09_", "._+@-"), Arbitraries.of("ca.pem", "a+b@c.d"));
+  }
+
+  static Arbitrary<String> partName() {
+    return Arbitraries.oneOf(
+        validName("AZ09_", "._-"), Arbitraries.of("ca.pem", "secret", "public"));
+  }
+
   static Arbitrary<Instant> instant() {
     return Combinators.combine(
             Arbitraries.longs().between(0, 4_102_444_800L),
@@ -148,7 +178,7 @@ final class FleetDataArbitraries {
 
   static Arbitrary<StoredSecret> secret(boolean shared) {
     Arbitrary<Map<String, SecretPart>> parts =
-        Arbitraries.maps(name().filter(n -> !RESERVED_SECRET.contains(n)), part()).ofMaxSize(3);
+        Arbitraries.maps(partName().filter(n -> !RESERVED_SECRET.contains(n)), part()).ofMaxSize(3);
     Arbitrary<Map<String, JsonNode>> extras =
         Arbitraries.maps(
                 name().filter(n -> !RESERVED_SECRET.contains(n)),
@@ -178,7 +208,7 @@ final class FleetDataArbitraries {
   static Arbitrary<FleetData> fleetData() {
     Arbitrary<Map<String, HostData>> hosts =
         Arbitraries.maps(
-                name(),
+                hostName(),
                 Combinators.combine(
                         text(8).injectNull(0.2),
                         Arbitraries.maps(name().filter(n -> !n.equals("encryptionKey")), json(1))
@@ -194,14 +224,16 @@ final class FleetDataArbitraries {
             .ofMaxSize(3);
     Arbitrary<Map<String, SharedSecretData>> shared =
         Arbitraries.maps(
-                name(),
-                Combinators.combine(name().set().ofMaxSize(3), secret(true))
+                secretName(),
+                Combinators.combine(hostName().list().uniqueElements().ofMaxSize(3), secret(true))
                     .as(SharedSecretData::of))
             .ofMaxSize(2);
     Arbitrary<Map<String, Map<String, StoredSecret>>> hostSecrets =
         Arbitraries.maps(
-                name(),
-                Arbitraries.maps(name(), secret(false)).ofMaxSize(2).map(m -> new TreeMap<>(m)))
+                hostName(),
+                Arbitraries.maps(secretName(), secret(false))
+                    .ofMaxSize(2)
+                    .map(m -> new TreeMap<>(m)))
             .ofMaxSize(2)
             .map(
                 m ->

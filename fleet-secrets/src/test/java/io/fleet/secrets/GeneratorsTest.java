@@ -383,4 +383,69 @@ class GeneratorsTest {
             "alphabet",
             com.fasterxml.jackson.databind.node.TextNode.valueOf(alphabet)));
   }
+
+  @Test
+  void aScriptsOutputNeverReachesTheMessage() {
+    age();
+    String script =
+        "echo 'LEAKED-on-stdout-1234'\n"
+            + "echo 'LEAKED-on-stderr-5678' >&2\n"
+            + "echo -n x | encrypt > $out/secret\n"
+            + "exit 3\n";
+    assertThatThrownBy(
+            () ->
+                generator(Generators.SCRIPT)
+                    .generate(
+                        request(Generators.script(script)).host(new ProcessConnection("local"))))
+        .isInstanceOf(SecretException.class)
+        .hasMessageContaining("exit code 3")
+        .hasMessageContaining("its output (44 bytes) is not shown")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("LEAKED"));
+  }
+
+  @Test
+  void aFileTheGeneratorDoesNotDeclareIsRefusedNotStored() {
+    age();
+    String script =
+        "echo -n 'PRIVATE-KEY-MATERIAL' > $out/key.pem\n"
+            + "echo -n 'top-secret' | encrypt > $out/secret\n";
+    assertThatThrownBy(
+            () ->
+                generator(Generators.SCRIPT)
+                    .generate(
+                        request(Generators.script(script)).host(new ProcessConnection("local"))))
+        .isInstanceOf(SecretException.class)
+        .hasMessageContaining("does not declare, $out/'key.pem' (20 bytes, not stored")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("PRIVATE-KEY"));
+  }
+
+  @Test
+  void declaredPartsAreStoredAsDeclared() {
+    age();
+    String script =
+        "echo -n 'the-key' | encrypt > $out/key\n"
+            + "echo -n 'the-cert' > $out/cert\n"
+            + "echo -n 'the-chain' > $out/chain\n";
+    StoredSecret s =
+        generator(Generators.SCRIPT)
+            .generate(
+                request(Generators.script(script, List.of("key"), List.of("cert", "chain")))
+                    .host(new ProcessConnection("local")));
+    assertThat(s.parts()).containsOnlyKeys("key", "cert", "chain");
+    assertThat(s.part("key").orElseThrow().isEncrypted()).isTrue();
+    assertThat(new String(privatePart(s, "key"), StandardCharsets.UTF_8)).isEqualTo("the-key");
+    assertThat(s.part("cert").orElseThrow().text()).isEqualTo("the-cert");
+    // A declared secret part left in plaintext is refused, without its content in the message.
+    assertThatThrownBy(
+            () ->
+                generator(Generators.SCRIPT)
+                    .generate(
+                        request(
+                                Generators.script(
+                                    "echo -n 'PLAIN-KEY' > $out/key", List.of("key"), List.of()))
+                            .host(new ProcessConnection("local"))))
+        .isInstanceOf(SecretException.class)
+        .hasMessageContaining("left $out/key unencrypted (9 bytes, not stored)")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("PLAIN-KEY"));
+  }
 }

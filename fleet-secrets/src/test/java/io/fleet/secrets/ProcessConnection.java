@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -18,10 +19,17 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProcessConnection implements Connection {
   private final String host;
+  private final Map<String, String> env;
   private boolean open = true;
 
   public ProcessConnection(String host) {
+    this(host, Map.of());
+  }
+
+  /** Runs every command with {@code env} added (for example a {@code TMPDIR} a test watches). */
+  public ProcessConnection(String host, Map<String, String> env) {
     this.host = host;
+    this.env = Map.copyOf(env);
   }
 
   @Override
@@ -33,6 +41,7 @@ public final class ProcessConnection implements Connection {
   public CommandResult run(Command command, InputStream stdin, OutputStream stdout) {
     try {
       ProcessBuilder pb = new ProcessBuilder(command.argv());
+      pb.environment().putAll(env);
       pb.environment().putAll(command.env());
       Process p = pb.start();
       CompletableFuture<Void> out =

@@ -92,7 +92,7 @@ class RotationExecutionTest {
                         p ->
                             out.add(
                                 cipher.decrypt(
-                                    p.bytes(), List.of(f.keys.get(s.owners().first()).identity)))));
+                                    p.bytes(), List.of(f.keys.get(s.owners().get(0)).identity)))));
     d.hostSecrets()
         .forEach(
             (host, m) ->

@@ -29,11 +29,13 @@ import java.util.Set;
  * SHA-256, so no clock or file system granularity can hide a change), renames the lock file over
  * the file and forces the directory. A reader sees the old or the new content, never a mix; a
  * failed save leaves the old file and no lock file behind. The new file keeps the old file's POSIX
- * permissions.
+ * permissions. When the file is a symbolic link, the save writes through it: the link's target is
+ * replaced atomically (its lock file beside it) and the link stays a link.
  */
 public abstract class FileFleetDataStore implements FleetDataStore {
+  private static final int MAX_LINKS = 40;
+
   private final Path path;
-  private final Path lock;
 
   /** What the file was when last loaded or saved by us; null before the first load. */
   private Snapshot known;
@@ -48,7 +50,6 @@ public abstract class FileFleetDataStore implements FleetDataStore {
       throw new FleetConfigException("fleet data path is null");
     }
     this.path = path.toAbsolutePath().normalize();
-    this.lock = this.path.resolveSibling("." + this.path.getFileName() + ".lock");
   }
 
   /** The file. */
@@ -103,17 +104,26 @@ public abstract class FileFleetDataStore implements FleetDataStore {
     }
     checkUnchanged();
     byte[] bytes = encode(data).getBytes(StandardCharsets.UTF_8);
-    Path dir = path.getParent();
+    Path target;
+    try {
+      target = target();
+    } catch (IOException e) {
+      throw new FleetException(
+          "cannot save fleet data " + path + ": cannot follow its link: " + e.getMessage(), e);
+    }
+    Path dir = target.getParent();
+    Path lock = target.resolveSibling("." + target.getFileName() + ".lock");
     boolean locked = false;
     try {
       Files.createDirectories(dir);
-      createLock();
+      createLock(lock);
       locked = true;
       writeTemp(lock, bytes);
       // Checked again under the lock: nothing of ours can change the file from here to the rename.
       checkUnchanged();
       try {
-        Files.move(lock, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            lock, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         throw new FleetException("cannot replace " + path + " atomically on this file system", e);
       }
@@ -139,7 +149,30 @@ public abstract class FileFleetDataStore implements FleetDataStore {
     }
   }
 
-  private void createLock() throws IOException {
+  /**
+   * The file a save replaces: {@link #path()}, or where its symbolic links lead (also when the last
+   * link is dangling), so that a linked {@code fleet.nix} stays a link to the new content.
+   */
+  private Path target() throws IOException {
+    Path p = path;
+    for (int i = 0; Files.isSymbolicLink(p); i++) {
+      if (i == MAX_LINKS) {
+        throw new FleetConfigException(
+            "fleet data "
+                + path
+                + " is a chain of more than "
+                + MAX_LINKS
+                + " symbolic links (a loop?); point it at a file");
+      }
+      Path link = Files.readSymbolicLink(p);
+      p = p.getParent().resolve(link);
+    }
+    // The directory as it really is, so the lock file and the rename are beside the target.
+    Path parent = p.getParent();
+    return Files.exists(parent) ? parent.toRealPath().resolve(p.getFileName()) : p;
+  }
+
+  private void createLock(Path lock) throws IOException {
     Set<PosixFilePermission> perms = null;
     try {
       perms = Files.getPosixFilePermissions(path);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import com.google.common.collect.ImmutableSortedMap;
 import io.fleet.api.FleetStyle;
+import io.fleet.api.Names;
 import io.fleet.api.internal.JsonValues;
 import java.util.List;
 import java.util.Map;
@@ -162,6 +163,52 @@ public abstract class FleetData {
       outer.put(host, inner);
     }
     return builder().from(this).hostSecrets(outer).build();
+  }
+
+  /**
+   * Every host, secret, owner and part name that {@link io.fleet.api.Names} does not allow, as
+   * messages; empty when all are valid. Stores refuse to write data with such a name (it could not
+   * be read back, and on a host it would become a path outside {@code /run/secrets}).
+   */
+  public List<String> nameProblems() {
+    List<String> problems = new java.util.ArrayList<>();
+    hosts()
+        .keySet()
+        .forEach(h -> Names.hostNameProblem(h).ifPresent(p -> problems.add("hosts: " + p)));
+    sharedSecrets()
+        .forEach(
+            (name, s) -> {
+              String where = "shared secret " + Names.quote(name);
+              Names.secretNameProblem(name).ifPresent(p -> problems.add("sharedSecrets: " + p));
+              s.owners()
+                  .forEach(
+                      o ->
+                          Names.hostNameProblem(o)
+                              .ifPresent(p -> problems.add(where + ": owner " + p)));
+              s.secret()
+                  .parts()
+                  .keySet()
+                  .forEach(
+                      n -> Names.partNameProblem(n).ifPresent(p -> problems.add(where + ": " + p)));
+            });
+    hostSecrets()
+        .forEach(
+            (host, m) -> {
+              Names.hostNameProblem(host).ifPresent(p -> problems.add("hostSecrets: " + p));
+              m.forEach(
+                  (name, s) -> {
+                    String where = "host " + Names.quote(host) + " secret " + Names.quote(name);
+                    Names.secretNameProblem(name)
+                        .ifPresent(p -> problems.add("host " + Names.quote(host) + ": " + p));
+                    s.parts()
+                        .keySet()
+                        .forEach(
+                            n ->
+                                Names.partNameProblem(n)
+                                    .ifPresent(p -> problems.add(where + ": " + p)));
+                  });
+            });
+    return problems;
   }
 
   /** A builder. */

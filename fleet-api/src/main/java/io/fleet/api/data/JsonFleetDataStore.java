@@ -3,10 +3,13 @@ package io.fleet.api.data;
 import io.fleet.api.FleetConfigException;
 import io.fleet.api.FleetJson;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Fleet data as a JSON file, with the atomic saves and conflict detection of {@link
- * FileFleetDataStore}. For the original's {@code fleet.nix}, use {@code io.fleet.nix.FleetNixFile}.
+ * FileFleetDataStore}. Host, secret and part names that {@link io.fleet.api.Names} does not allow
+ * are refused when the file is read, with their line and column. For the original's {@code
+ * fleet.nix}, use {@code io.fleet.nix.FleetNixFile}.
  */
 public class JsonFleetDataStore extends FileFleetDataStore {
   /** A store for the JSON file at {@code path}; subclasses may override {@code writeTemp}. */
@@ -41,11 +44,17 @@ public class JsonFleetDataStore extends FileFleetDataStore {
               + FleetData.VERSION
               + ": use a fleet version that reads it");
     }
+    JsonNameCheck.check(text, path().toString());
     return data;
   }
 
   @Override
   protected String encode(FleetData data) {
+    List<String> problems = data.nameProblems();
+    if (!problems.isEmpty()) {
+      throw new FleetConfigException(
+          "cannot save fleet data " + path() + ": invalid names; rename them", problems);
+    }
     return FleetJson.toJson(data) + "\n";
   }
 }

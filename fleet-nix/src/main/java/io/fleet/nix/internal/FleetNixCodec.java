@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fleet.api.FleetConfigException;
+import io.fleet.api.Names;
 import io.fleet.api.data.FleetData;
 import io.fleet.api.data.HostData;
 import io.fleet.api.data.SecretPart;
@@ -17,7 +18,9 @@ import io.fleet.nix.internal.NixValue.StringStyle;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -61,6 +64,17 @@ public final class FleetNixCodec {
     return NixValueParser.error(text, source, offset, problem);
   }
 
+  /**
+   * Refuses a name that is not valid where it stands: names of hosts, secrets and parts become
+   * paths on the hosts (/run/secrets/NAME/PART), so a hand-edited file must not reach elsewhere.
+   */
+  private void checkName(Attrs in, String key, Optional<String> problem, String where) {
+    if (problem.isPresent()) {
+      int offset = in.keyOffset(key) >= 0 ? in.keyOffset(key) : in.offset();
+      throw errorAt(offset, where + ": the " + problem.get() + "; rename it in the file");
+    }
+  }
+
   private FleetData read(NixValue root) {
     if (!(root instanceof Attrs)) {
       throw error(root, "fleet.nix must be an attribute set, found " + root.describe());
@@ -98,20 +112,29 @@ public final class FleetNixCodec {
           break;
         case "hosts":
           for (Map.Entry<String, NixValue> h : attrs(value, "hosts").entries().entrySet()) {
+            checkName((Attrs) value, h.getKey(), Names.hostNameProblem(h.getKey()), "hosts");
             b.putHosts(h.getKey(), readHost(h.getKey(), h.getValue()));
           }
           break;
         case "sharedSecrets":
           for (Map.Entry<String, NixValue> s : attrs(value, "sharedSecrets").entries().entrySet()) {
+            checkName(
+                (Attrs) value, s.getKey(), Names.secretNameProblem(s.getKey()), "sharedSecrets");
             b.putSharedSecrets(s.getKey(), readShared(s.getKey(), s.getValue()));
           }
           break;
         case "hostSecrets":
           for (Map.Entry<String, NixValue> h : attrs(value, "hostSecrets").entries().entrySet()) {
             String host = h.getKey();
+            checkName((Attrs) value, host, Names.hostNameProblem(host), "hostSecrets");
             Map<String, StoredSecret> secrets = new TreeMap<>();
-            for (Map.Entry<String, NixValue> s :
-                attrs(h.getValue(), "hostSecrets." + name(host)).entries().entrySet()) {
+            Attrs perHost = attrs(h.getValue(), "hostSecrets." + name(host));
+            for (Map.Entry<String, NixValue> s : perHost.entries().entrySet()) {
+              checkName(
+                  perHost,
+                  s.getKey(),
+                  Names.secretNameProblem(s.getKey()),
+                  "hostSecrets." + name(host));
               String where = "hostSecrets." + name(host) + "." + name(s.getKey());
               secrets.put(
                   s.getKey(),
@@ -146,8 +169,18 @@ public final class FleetNixCodec {
     SharedSecretData.Builder sb = SharedSecretData.builder();
     NixValue owners = s.get("owners");
     if (owners != null) {
+      Set<String> seen = new HashSet<>();
       for (NixValue o : list(owners, where + ".owners").items()) {
-        sb.addOwners(string(o, "an owner in " + where + ".owners"));
+        String owner = string(o, "an owner in " + where + ".owners");
+        Optional<String> problem = Names.hostNameProblem(owner);
+        if (problem.isPresent()) {
+          throw error(o, where + ".owners: the owner's " + problem.get() + "; fix the file");
+        }
+        if (!seen.add(owner)) {
+          throw error(
+              o, where + ".owners lists " + Names.quote(owner) + " twice; list each host once");
+        }
+        sb.addOwners(owner);
       }
     }
     return sb.secret(readSecret(s, where, true, StoredSecret.builder())).build();
@@ -176,6 +209,7 @@ public final class FleetNixCodec {
             break;
           }
           if (value instanceof Attrs && ((Attrs) value).get("raw") != null) {
+            checkName(s, key, Names.partNameProblem(key), where);
             sb.putParts(key, readPart((Attrs) value, where + "." + name(key)));
           } else {
             sb.putExtraFields(key, toJson(value));
@@ -303,6 +337,12 @@ public final class FleetNixCodec {
               + " as fleet.nix: this library writes version "
               + FleetData.VERSION);
     }
+    java.util.List<String> problems = data.nameProblems();
+    if (!problems.isEmpty()) {
+      throw new FleetConfigException(
+          "cannot write fleet.nix: invalid names, which could not be read back; rename them",
+          problems);
+    }
     Attrs old = hint instanceof Attrs ? (Attrs) hint : null;
     Attrs top = new Attrs(true);
     top.put("version", new Str(data.version(), StringStyle.QUOTED));
@@ -310,7 +350,7 @@ public final class FleetNixCodec {
     if (!data.managerKeys().isEmpty() || (old == null || old.get("managerKeys") != null)) {
       ListValue keys = new ListValue();
       for (JsonNode k : data.managerKeys()) {
-        keys.add(fromJson(k, 0));
+        keys.add(fromJson(k, 3));
       }
       top.put("managerKeys", keys);
     }
@@ -325,7 +365,7 @@ public final class FleetNixCodec {
           if (f.getKey().equals("encryptionKey")) {
             throw clash("host " + h.getKey(), f.getKey());
           }
-          host.put(f.getKey(), fromJson(f.getValue(), 0));
+          host.put(f.getKey(), fromJson(f.getValue(), 4));
         }
         hosts.put(h.getKey(), host);
       }
@@ -340,7 +380,7 @@ public final class FleetNixCodec {
           owners.add(new Str(o, StringStyle.QUOTED));
         }
         secret.put("owners", owners);
-        writeSecret(secret, s.getValue().secret(), "shared secret " + s.getKey(), true);
+        writeSecret(secret, s.getValue().secret(), "shared secret " + s.getKey(), true, 4);
         shared.put(s.getKey(), secret);
       }
       top.put("sharedSecrets", shared);
@@ -351,7 +391,8 @@ public final class FleetNixCodec {
         Attrs perHost = new Attrs(true);
         for (Map.Entry<String, StoredSecret> s : new TreeMap<>(h.getValue()).entrySet()) {
           Attrs secret = new Attrs(true);
-          writeSecret(secret, s.getValue(), "host secret " + h.getKey() + "/" + s.getKey(), false);
+          writeSecret(
+              secret, s.getValue(), "host secret " + h.getKey() + "/" + s.getKey(), false, 5);
           perHost.put(s.getKey(), secret);
         }
         hostSecrets.put(h.getKey(), perHost);
@@ -362,12 +403,13 @@ public final class FleetNixCodec {
       if (TOP_FIELDS.contains(f.getKey())) {
         throw clash("the fleet data", f.getKey());
       }
-      top.put(f.getKey(), fromJson(f.getValue(), 0));
+      top.put(f.getKey(), fromJson(f.getValue(), 2));
     }
     return top;
   }
 
-  private static void writeSecret(Attrs out, StoredSecret s, String what, boolean shared) {
+  private static void writeSecret(
+      Attrs out, StoredSecret s, String what, boolean shared, int fieldLevel) {
     out.put("createdAt", new Str(s.createdAt().toString(), StringStyle.QUOTED));
     s.expiresAt().ifPresent(e -> out.put("expiresAt", new Str(e.toString(), StringStyle.QUOTED)));
     for (Map.Entry<String, SecretPart> p : s.parts().entrySet()) {
@@ -387,7 +429,7 @@ public final class FleetNixCodec {
       part.put("raw", new Str(p.getValue().raw(), StringStyle.INDENTED));
       out.put(name, part);
     }
-    s.generationData().ifPresent(g -> out.put("generationData", fromJson(g, 0)));
+    s.generationData().ifPresent(g -> out.put("generationData", fromJson(g, fieldLevel)));
     for (Map.Entry<String, JsonNode> f : s.extraFields().entrySet()) {
       String name = f.getKey();
       if (SECRET_FIELDS.contains(name) || (shared && name.equals("owners"))) {
@@ -401,7 +443,7 @@ public final class FleetNixCodec {
                 + name
                 + "` holding a `raw` attribute; fleet.nix would read it back as a secret part");
       }
-      out.put(name, fromJson(v, 0));
+      out.put(name, fromJson(v, fieldLevel));
     }
   }
 
@@ -413,11 +455,16 @@ public final class FleetNixCodec {
             + "`, which clashes with a field fleet.nix defines; it cannot be written");
   }
 
-  /** {@code node} as a Nix data value. */
-  public static NixValue fromJson(JsonNode node, int depth) {
+  /**
+   * {@code node} as a Nix data value at {@code level} of the file (the top set is level 1), refused
+   * past {@link NixValueParser#MAX_DEPTH}, so that whatever is written can be read back.
+   */
+  private static NixValue fromJson(JsonNode node, int depth) {
     if (depth > MAX_JSON_DEPTH) {
       throw new FleetConfigException(
-          "a JSON value is nested more than " + MAX_JSON_DEPTH + " levels deep for fleet.nix");
+          "a JSON value would be nested more than "
+              + MAX_JSON_DEPTH
+              + " levels deep in fleet.nix, more than it can be read back with; flatten the value");
     }
     if (node.isObject()) {
       Attrs a = new Attrs(false);

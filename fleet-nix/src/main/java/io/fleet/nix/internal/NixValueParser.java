@@ -25,8 +25,13 @@ import java.util.List;
  * accept.
  */
 public final class NixValueParser {
-  /** Deeper nesting than this is refused, so no input can exhaust the stack. */
-  static final int MAX_DEPTH = 200;
+  /**
+   * Deeper nesting than this is refused while reading, so no input can exhaust the stack and
+   * whatever loads can be saved. Every way of nesting counts one level: a set, a list, a pair of
+   * parentheses, a negation and each segment of an attribute path ({@code a.b.c = 1;} puts the
+   * value three levels below its set); the file's top value is level 1.
+   */
+  public static final int MAX_DEPTH = 200;
 
   private final String text;
   private final String source;
@@ -354,6 +359,18 @@ public final class NixValueParser {
     List<String> path = new ArrayList<>(2);
     List<Integer> offsets = new ArrayList<>(2);
     while (true) {
+      // The value is one level below its set per segment: the first is counted by parseValue.
+      if (depth + path.size() + 1 > MAX_DEPTH) {
+        throw error(
+            pos,
+            "values are nested more than "
+                + MAX_DEPTH
+                + " levels deep (this attribute path has "
+                + (path.size() + 1)
+                + " segments in a set at level "
+                + depth
+                + ")");
+      }
       offsets.add(pos);
       path.add(parseAttrName(setStart));
       skipWs();
@@ -382,7 +399,14 @@ public final class NixValueParser {
     }
     pos++;
     skipWs();
-    NixValue value = parseValue(false);
+    int setDepth = depth;
+    depth += path.size() - 1;
+    NixValue value;
+    try {
+      value = parseValue(false);
+    } finally {
+      depth = setDepth;
+    }
     skipWs();
     if (pos >= len || text.charAt(pos) != ';') {
       throw error(

@@ -69,9 +69,18 @@ public final class AgeFiles {
       }
     }
     if (fileKey == null) {
+      boolean withPassphrase =
+          identities.stream().anyMatch(i -> i instanceof ScryptKeys.ScryptIdentity);
+      if (scrypt && withPassphrase) {
+        throw new AgeException(
+            Kind.NO_MATCH,
+            "the passphrase is wrong: it does not decrypt this passphrase-encrypted (scrypt) age"
+                + " file");
+      }
       String hint =
           scrypt
-              ? "; it is encrypted with a passphrase (scrypt), which this library does not support"
+              ? "; it is encrypted with a passphrase (scrypt): decrypt it with its passphrase"
+                  + " (Age.decryptWithPassphrase)"
               : "";
       throw new AgeException(
           Kind.NO_MATCH,

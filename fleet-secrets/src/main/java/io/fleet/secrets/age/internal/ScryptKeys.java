@@ -1,5 +1,6 @@
 package io.fleet.secrets.age.internal;
 
+import io.fleet.secrets.age.AgeException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.bouncycastle.crypto.generators.SCrypt;
@@ -14,14 +15,48 @@ final class ScryptKeys {
   /** The work factor {@code age} uses when encrypting. */
   static final int DEFAULT_LOG_N = 18;
 
-  /** The highest work factor accepted when decrypting (as {@code age}): 2^22 needs 4 GiB. */
+  /**
+   * The highest work factor accepted when decrypting, as {@code age} ({@code scrypt work factor too
+   * large} above it). Also refused: a factor whose memory ({@link #memoryBytes}) is more than a
+   * quarter of this JVM's heap, so a crafted stanza gives an {@link AgeException}, never an {@code
+   * OutOfMemoryError}: 2^22 needs 4 GiB.
+   */
   static final int MAX_LOG_N = 22;
+
+  /** The memory scrypt needs with age's parameters (r = 8): 128 * r * 2^logN bytes. */
+  static long memoryBytes(int logN) {
+    return 1024L << logN;
+  }
+
+  /** The memory the JVM can spare for one scrypt: a quarter of the largest heap it may have. */
+  static long memoryBudget() {
+    return Runtime.getRuntime().maxMemory() / 4;
+  }
 
   private ScryptKeys() {}
 
   private static byte[] wrappingKey(byte[] passphrase, byte[] salt, int logN) {
     byte[] s = Wrapping.concat(LABEL, salt);
-    return SCrypt.generate(passphrase, s, 1 << logN, 8, 1, 32);
+    try {
+      return SCrypt.generate(passphrase, s, 1 << logN, 8, 1, 32);
+    } catch (OutOfMemoryError e) {
+      // Checked against the budget first; this is for a heap that other work filled meanwhile.
+      throw tooMuchMemory(logN);
+    }
+  }
+
+  private static AgeException tooMuchMemory(int logN) {
+    return Header.failure(
+        "scrypt work factor 2^"
+            + logN
+            + " needs "
+            + (memoryBytes(logN) >> 20)
+            + " MiB of memory, more than this JVM can spare ("
+            + (memoryBudget() >> 20)
+            + " MiB, a quarter of its largest heap); decrypt it with a larger -Xmx, or re-encrypt"
+            + " it with age -p (work factor 2^"
+            + DEFAULT_LOG_N
+            + ")");
   }
 
   /** Encrypts to a passphrase. */
@@ -74,11 +109,16 @@ final class ScryptKeys {
       int logN = Integer.parseInt(w);
       if (logN > MAX_LOG_N) {
         throw Header.failure(
-            "scrypt work factor 2^"
+            "scrypt work factor too large: 2^"
                 + logN
                 + " is above 2^"
                 + MAX_LOG_N
-                + " and would take too long");
+                + ", the most age accepts (age -p writes 2^"
+                + DEFAULT_LOG_N
+                + "); the file was not made by age, or was altered");
+      }
+      if (memoryBytes(logN) > memoryBudget()) {
+        throw tooMuchMemory(logN);
       }
       if (stanza.body.length != Wrapping.FILE_KEY_SIZE + ChunkAead.TAG) {
         throw Header.failure("scrypt stanza body has the wrong size (file keys are 16 bytes)");

@@ -518,10 +518,15 @@ public final class NixEvaluator implements Evaluator {
         what + " (nix exited with " + exit + "):\n" + summary(stderr), cmd, exit, stderr, host);
   }
 
-  /** Nix's error without the long trace that --show-trace adds (the field keeps all of it). */
-  private static String summary(String stderr) {
-    int trace = stderr.indexOf("\n       … ");
-    String s = trace > 0 ? stderr.substring(0, trace) : stderr;
+  /**
+   * Nix's error without the warnings before it (such as lock file notices) and the long trace that
+   * --show-trace adds (the exception's stderr keeps all of it).
+   */
+  static String summary(String stderr) {
+    int error = stderr.startsWith("error:") ? 0 : stderr.indexOf("\nerror:");
+    String s = error > 0 ? stderr.substring(error + 1) : stderr;
+    int trace = s.indexOf("\n       … ");
+    s = trace > 0 ? s.substring(0, trace) : s;
     return s.length() > 4000 ? s.substring(0, 4000) + "\n…" : s;
   }
 

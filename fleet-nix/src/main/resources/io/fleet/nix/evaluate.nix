@@ -9,6 +9,8 @@ in
 if !(builtins.isAttrs configuration) || (configuration._type or null) != "fleet-configuration" then
   throw "this fleetConfigurations entry is not a fleet configuration: make it with fleet.lib.fleetConfiguration { ... } or the flake module fleet.flakeModules.default (fleet-nix/flake.nix)"
 else
+  # Fleet-level assertions and warnings first: they belong to no host.
+  builtins.seq (addErrorContext "while checking the fleet configuration's assertions" (configuration.checked or true))
   {
     format = 1;
     nixVersion = builtins.nixVersion;

@@ -594,6 +594,30 @@ public final class NixEvaluator implements Evaluator {
       return this;
     }
 
+    /**
+     * Points a flake input at another flake for every command ({@code --override-input}), e.g.
+     * {@code overrideInput("fleet/nixpkgs-lib", "path:/srv/nixpkgs-lib")} to evaluate without the
+     * network. A reference with its {@code narHash} ({@code path:DIR?narHash=…}) spares nix hashing
+     * the tree on every command.
+     *
+     * @throws FleetConfigException if the input path or the reference is empty or an option
+     */
+    public Builder overrideInput(String inputPath, String flakeRef) {
+      if (inputPath == null
+          || !inputPath.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")) {
+        throw new FleetConfigException(
+            "flake input path "
+                + Names.quote(String.valueOf(inputPath))
+                + " is invalid: give input names separated by '/', e.g. fleet/nixpkgs-lib");
+      }
+      if (flakeRef == null || flakeRef.isBlank() || flakeRef.startsWith("-")) {
+        throw new FleetConfigException(
+            "flake reference for input " + Names.quote(inputPath) + " is empty or an option");
+      }
+      extraArgs.addAll(List.of("--override-input", inputPath, flakeRef));
+      return this;
+    }
+
     /** Adds arguments to every nix command, after its subcommand (e.g. {@code --impure}). */
     public Builder extraArgs(String... args) {
       extraArgs.addAll(List.of(args));

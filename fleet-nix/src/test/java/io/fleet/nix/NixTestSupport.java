@@ -29,7 +29,7 @@ final class NixTestSupport {
         .option("flake-registry", "")
         .option("sandbox", "false")
         .option("build-users-group", "")
-        .extraArgs("--override-input", "fleet/nixpkgs-lib", NixTrees.locked(NixTrees.nixpkgsLib()));
+        .overrideInput("fleet/nixpkgs-lib", NixTrees.locked(NixTrees.nixpkgsLib()));
   }
 
   /**
@@ -40,19 +40,10 @@ final class NixTestSupport {
   static NixEvaluator.Builder realNixos(Path tmp) {
     Path fleet = NixEvaluator.writeFleetFlake(tmp.resolve("fleet-nix"));
     return offline()
-        .extraArgs(
-            "--override-input",
-            "nixpkgs",
-            NixTrees.locked(NixTrees.nixpkgs2020()),
-            "--override-input",
-            "flake-parts",
-            NixTrees.locked(NixTrees.flakeParts()),
-            "--override-input",
-            "flake-parts/nixpkgs-lib",
-            NixTrees.locked(NixTrees.nixpkgsLib()),
-            "--override-input",
-            "fleet",
-            "path:" + fleet);
+        .overrideInput("nixpkgs", NixTrees.locked(NixTrees.nixpkgs2020()))
+        .overrideInput("flake-parts", NixTrees.locked(NixTrees.flakeParts()))
+        .overrideInput("flake-parts/nixpkgs-lib", NixTrees.locked(NixTrees.nixpkgsLib()))
+        .overrideInput("fleet", "path:" + fleet);
   }
 
   /**

@@ -106,6 +106,8 @@ class NixosSeedExampleTest {
                 + " (h.nixos.config.secrets.cluster-token or { public.data = null; }).public.data; }) c.hosts; ray ="
                 + " c.hosts.controlplane-1.nixos.config.environment.etc.\"ray.json\".text; gitlab ="
                 + " c.hosts.controlplane-1.nixos.config.environment.etc.\"gitlab/db-password-file\".text;"
+                + " args = c.hosts.controlplane-1.nixos.config.environment.etc.\"fleet-args.json\".text;"
+                + " overlay = c.hosts.d.nixos.config.environment.etc.overlay.text;"
                 + " activation ="
                 + " c.hosts.controlplane-1.nixos.config.system.activationScripts.script; }");
     // Each host's system is a real NixOS derivation, the one its installable evaluates to.
@@ -128,6 +130,18 @@ class NixosSeedExampleTest {
     assertThat(hosts.path("a").path("peers").asText()).isEqualTo("b,c,cp1,d");
     assertThat(hosts.path("controlplane-1").path("peers").asText()).isEqualTo("a,b,c,d");
     assertThat(out.path("ray").asText()).isEqualTo("{\"cpus\":128,\"gpus\":4}");
+    // NixOS modules get hosts, host, nixosHosts, fleetLib, inputs and self.
+    JsonNode args = new ObjectMapper().readTree(out.path("args").asText());
+    assertThat(args.path("hostSystem").asText()).isEqualTo("x86_64-linux");
+    assertThat(args.path("hostTags").toString()).isEqualTo("[\"all\"]");
+    assertThat(args.path("hosts").toString())
+        .isEqualTo("[\"a\",\"b\",\"c\",\"controlplane-1\",\"d\"]");
+    assertThat(args.path("peerHostName").asText()).isEqualTo("a");
+    assertThat(args.path("fleetLib").asBoolean()).isTrue();
+    assertThat(args.path("inputs").toString()).contains("\"flake-parts\"").contains("\"nixpkgs\"");
+    assertThat(args.path("self").asBoolean()).isTrue();
+    // The fleet's nixpkgs.overlays reach every host's pkgs.
+    assertThat(out.path("overlay").asText()).isEqualTo("from-the-fleet-overlay");
     // A secret's path is usable inside NixOS: stable before the secret is stored, and with the
     // stored value's sha1 once it is (fleet.nix beside flake.nix).
     assertThat(hosts.path("a").path("key").asText()).isEqualTo("/run/secrets/wg-key/secret");

@@ -3,6 +3,12 @@
 {
   config,
   lib,
+  host,
+  hosts,
+  nixosHosts,
+  fleetLib,
+  inputs,
+  self,
   ...
 }: {
   options.services.ray = {
@@ -18,5 +24,15 @@
     };
     environment.etc."gitlab/db-password-file".text = config.secrets.gitlab-db.secretPath;
     environment.etc."ray.json".text = builtins.toJSON config.services.ray;
+    # The arguments fleet gives NixOS modules.
+    environment.etc."fleet-args.json".text = builtins.toJSON {
+      hostSystem = host.system;
+      hostTags = host.tags;
+      hosts = builtins.attrNames hosts;
+      peerHostName = nixosHosts.a.config.networking.hostName;
+      fleetLib = fleetLib ? mkPassword;
+      inputs = builtins.attrNames inputs;
+      self = self ? outPath;
+    };
   };
 }

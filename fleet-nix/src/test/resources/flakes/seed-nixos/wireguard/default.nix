@@ -22,6 +22,8 @@ in {
   };
   config = {
     wireguard.port = 51999;
+    # Overlays of the fleet apply to every host's pkgs.
+    nixpkgs.overlays = [(final: prev: {fleetTestMarker = "from-the-fleet-overlay";})];
     # A fleet-level assertion (it holds).
     assertions = [
       {
@@ -31,9 +33,11 @@ in {
     ];
     nixos = {
       config,
+      pkgs,
       hosts,
       ...
     }: {
+      environment.etc."overlay".text = pkgs.fleetTestMarker;
       networking.firewall.allowedUDPPorts = [cfg.port];
       secrets.wg-key = {generator = {mkWireguard}: mkWireguard {};};
       environment.etc."wireguard/private-key-path".text = config.secrets.wg-key.secret.path;

@@ -28,15 +28,17 @@
         ];
       };
       # A hand-edited fleet.nix: a secret and a part whose names are paths.
+      # (Built with nixpkgs.buildUsing rather than the nixpkgs argument.)
       fleetConfigurations.badNames = fleet.lib.fleetConfiguration {
-        inherit nixpkgs;
         data = {
           hostSecrets.web = {
             "../../etc/cron.d" = { secret.raw = raw; };
             wg-key = { "../x" = { raw = raw; }; secret.raw = raw; };
+            good-one = { secret.raw = raw; };
           };
+          sharedSecrets.mesh = { owners = [ "web" "../evil" ]; secret.raw = raw; };
         };
-        modules = [ { hosts.web.nixos = hardware; } ];
+        modules = [ { nixpkgs.buildUsing = nixpkgs; hosts.web.nixos = hardware; } ];
       };
     };
 }

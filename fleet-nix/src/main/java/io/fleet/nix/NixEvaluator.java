@@ -40,7 +40,9 @@ import java.util.regex.Pattern;
  * and {@link #export} use {@code nix path-info --json --recursive} and {@code nix-store --export}.
  * The flake's {@code fleetConfigurations.<name>} must be made with {@code
  * fleet.lib.fleetConfiguration} or the {@code flakeModules.default} of this project's {@code
- * fleet-nix/flake.nix}.
+ * fleet-nix/flake.nix}, which evaluates them with nixpkgs' module system ({@code lib.evalModules}
+ * of its {@code nixpkgs-lib} input; point that at a local tree with {@link Builder#overrideInput})
+ * and builds hosts with real NixOS.
  *
  * <pre>{@code
  * try (NixEvaluator nix = NixEvaluator.builder()

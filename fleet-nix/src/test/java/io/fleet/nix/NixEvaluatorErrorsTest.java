@@ -213,6 +213,12 @@ class NixEvaluatorErrorsTest {
           .isInstanceOf(FleetConfigException.class);
       assertThatThrownBy(() -> nix.evaluate(flake + "#other", "default"))
           .isInstanceOf(FleetConfigException.class);
+      assertThatThrownBy(() -> NixEvaluator.builder().overrideInput("../x", "path:/tmp"))
+          .isInstanceOf(FleetConfigException.class)
+          .hasMessageContaining("../x");
+      assertThatThrownBy(() -> NixEvaluator.builder().overrideInput("fleet", "--impure"))
+          .isInstanceOf(FleetConfigException.class)
+          .hasMessageContaining("fleet");
       assertThatThrownBy(() -> nix.build(Fleet.builder().build(), List.of("ghost"), null))
           .isInstanceOf(FleetConfigException.class)
           .hasMessageContaining("ghost");

@@ -65,6 +65,9 @@ class NixosModuleErrorsTest {
     assertThat(e.getMessage())
         .contains("Failed assertions")
         .contains("stored secret \"../../etc/cron.d\" is not a valid secret name")
-        .contains("part of secret \"wg-key\" \"../x\" is not a valid part name");
+        .contains("part of secret \"wg-key\" \"../x\" is not a valid part name")
+        .contains("owner of secret \"mesh\" \"../evil\" is not a valid host name")
+        .doesNotContain("good-one")
+        .doesNotContain("\"mesh\" is not");
   }
 }

@@ -74,7 +74,30 @@ let
   # has, the fleet flake's nixpkgs-lib otherwise.
   libOf = nixpkgs: if nixpkgs != null && (nixpkgs.lib.types or { }) ? deferredModule then nixpkgs.lib else lib;
 
+  # A host as the Java library reads it (what evaluate.nix prints).
+  summaryOf = host: {
+    inherit (host)
+      system
+      tags
+      deployTarget
+      secrets
+      ;
+    drvPath = host.toplevel.drvPath;
+    outputPath = host.toplevel.outPath;
+  };
+
+  # `hostSummary name` evaluates the fleet afresh for one host, so nothing of that host's NixOS
+  # evaluation stays reachable from the configuration once its summary is printed: nix's garbage
+  # collector can reclaim it before the next host (evaluating every host of one configuration
+  # value keeps all of them alive, about three times the memory at 10 hosts and more).
   fleetConfiguration =
+    args:
+    evaluateFleet args
+    // {
+      hostSummary = name: summaryOf (evaluateFleet args).hosts.${name};
+    };
+
+  evaluateFleet =
     {
       # Fleet modules: the seed's `fleetConfigurations.<name>` value is one.
       modules ? [ ],

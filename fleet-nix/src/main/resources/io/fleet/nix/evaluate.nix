@@ -18,11 +18,17 @@ else
     settings = configuration.settings or { };
     hosts = mapAttrs (
       name: host:
-      forced "while evaluating fleet host \"${name}\"" {
-        inherit (host) system tags deployTarget secrets;
-        drvPath = host.toplevel.drvPath;
-        outputPath = host.toplevel.outPath;
-      }
+      forced "while evaluating fleet host \"${name}\"" (
+        # hostSummary (fleet-nix >= 0.2) evaluates each host apart, so its memory can be reclaimed.
+        if configuration ? hostSummary then
+          configuration.hostSummary name
+        else
+          {
+            inherit (host) system tags deployTarget secrets;
+            drvPath = host.toplevel.drvPath;
+            outputPath = host.toplevel.outPath;
+          }
+      )
     ) configuration.hosts;
     sharedSecrets = mapAttrs (
       name: secret: forced "while evaluating fleet shared secret \"${name}\"" secret

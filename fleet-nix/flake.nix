@@ -1,11 +1,15 @@
 {
   description = "Fleet for Java: fleet configurations evaluated by io.fleet.nix.NixEvaluator, and the NixOS modules for secrets and rollback";
 
-  # No inputs: the fleet library needs only builtins; NixOS systems use the caller's nixpkgs.
+  # The fleet configuration is evaluated with nixpkgs' module system (lib.evalModules) from this
+  # input, as flake-parts names it: `inputs.fleet.inputs.nixpkgs-lib.follows = "nixpkgs";` makes it
+  # the user's nixpkgs. NixOS systems are built with the fleet's `nixpkgs.buildUsing`.
+  inputs.nixpkgs-lib.url = "github:nix-community/nixpkgs.lib";
+
   outputs =
-    { self }:
+    { self, nixpkgs-lib }:
     let
-      fleetLib = import ./src/main/nix/lib.nix;
+      fleetLib = import ./src/main/nix/lib.nix { lib = nixpkgs-lib.lib; };
     in
     {
       # fleet.lib.fleetConfiguration { modules = [ ... ]; nixpkgs = inputs.nixpkgs; }

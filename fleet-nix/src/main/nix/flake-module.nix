@@ -1,6 +1,7 @@
 # A flake-parts module: declares `fleetConfigurations.<name>` (each a fleet module, as in the seed)
-# and outputs `flake.fleetConfigurations.<name>` evaluated with fleet-nix's library. NixOS systems
-# come from the flake's `nixpkgs` input; the fleet data is read from `fleet.nix` beside flake.nix.
+# and outputs `flake.fleetConfigurations.<name>` evaluated with fleet-nix's library (nixpkgs'
+# lib.evalModules). NixOS systems are built with the fleet's `nixpkgs.buildUsing`, by default the
+# flake's `nixpkgs` input; the fleet data is read from `fleet.nix` beside flake.nix.
 { fleetLib }:
 {
   lib,

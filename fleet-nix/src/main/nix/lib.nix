@@ -1,48 +1,24 @@
 # fleet-nix's Nix library: `fleetConfiguration` evaluates a fleet configuration (the seed's
-# `fleetConfigurations.<name>` shape) into hosts with buildable systems and declared secrets.
+# `fleetConfigurations.<name>` shape) with nixpkgs' module system into hosts with buildable
+# systems and declared secrets. `lib` is nixpkgs' lib (the fleet flake's `nixpkgs-lib` input).
+{ lib }:
 let
-  modulesLib = import ./modules.nix;
   generators = import ./generators.nix;
-  systems = import ./systems.nix;
+  systems = import ./systems.nix { inherit lib; };
   inherit (builtins)
     attrNames
-    concatMap
-    elem
     filter
     functionArgs
     intersectAttrs
     isAttrs
     isFunction
-    isInt
-    isList
-    isString
     mapAttrs
-    sort
     toJSON
     ;
 
-  unique = list: attrNames (builtins.listToAttrs (map (x: { name = x; value = null; }) list));
-
-  # Fleet-level positions whose definitions are NixOS modules (collected, not merged).
-  modulePositions = path:
-    path == [ "nixos" ]
-    || (builtins.length path == 3 && builtins.elemAt path 0 == "hosts" && builtins.elemAt path 2 == "nixos");
-
-  defaults = {
-    _file = "<fleet defaults>";
-    hosts = { };
-    sharedSecrets = { };
-    nixos = [ ];
-    secretGenerators = { };
-    settings = { };
-  };
-
-  checkBool = where: v: if builtins.isBool v then v else throw "${where} must be true or false, not ${toJSON v}";
-  checkStrings = where: v:
-    if isList v && builtins.all isString v then v else throw "${where} must be a list of strings";
-
   # A generator value, or the seed's form: a function taking generator constructors by name.
-  normalizeGenerator = scope: where: g:
+  normalizeGenerator =
+    scope: where: g:
     if g == null then
       null
     else if isFunction g then
@@ -63,115 +39,158 @@ let
     else
       throw "${where}: generator must be a function such as {mkPassword}: mkPassword {} or a value of fleet.lib.generators";
 
-  normalizeSecret = scope: where: shared: s:
-    let
-      owners = s.expectedOwners or (s.owners or [ ]);
-    in
-    {
-      owners = if shared then unique (checkStrings "${where}: expectedOwners" owners) else [ ];
-      regenerateOnOwnerAdded = checkBool "${where}: regenerateOnOwnerAdded" (s.regenerateOnOwnerAdded or true);
-      regenerateOnOwnerRemoved =
-        let
-          v = s.regenerateOnOwnerRemoved or null;
-        in
-        if v == null then null else checkBool "${where}: regenerateOnOwnerRemoved" v;
-      generator = normalizeGenerator scope where (s.generator or null);
-      expectedGenerationData = s.expectedGenerationData or null;
-      renewBeforeSeconds =
-        let
-          v = s.renewBefore or null;
-        in
-        if v == null || isInt v then v else throw "${where}: renewBefore must be a number of seconds";
-      dependsOn = checkStrings "${where}: dependsOn" (s.dependsOn or [ ]);
-      owner = s.owner or "root";
-      group = s.group or "root";
-      mode = s.mode or "0400";
+  # A declared secret (fleet or NixOS level) as the Java library reads it.
+  normalizeSecret = scope: where: shared: s: {
+    owners = if shared then lib.unique s.expectedOwners else [ ];
+    inherit (s)
+      regenerateOnOwnerAdded
+      regenerateOnOwnerRemoved
+      expectedGenerationData
+      dependsOn
+      owner
+      group
+      mode
+      ;
+    generator = normalizeGenerator scope where s.generator;
+    renewBeforeSeconds = s.renewBefore;
+  };
+
+  # The secret options a NixOS module declared, without its installed parts.
+  declaredSecret = s: {
+    inherit (s)
+      generator
+      expectedGenerationData
+      regenerateOnOwnerAdded
+      regenerateOnOwnerRemoved
+      dependsOn
+      renewBefore
+      owner
+      group
+      mode
+      ;
+  };
+
+  # `lib` must have types.deferredModule (nixpkgs >= 22.11); the given nixpkgs' lib is used when it
+  # has, the fleet flake's nixpkgs-lib otherwise.
+  libOf = nixpkgs: if nixpkgs != null && (nixpkgs.lib.types or { }) ? deferredModule then nixpkgs.lib else lib;
+
+  # A host as the Java library reads it (what evaluate.nix prints).
+  summaryOf = host: {
+    inherit (host)
+      system
+      tags
+      deployTarget
+      secrets
+      ;
+    drvPath = host.toplevel.drvPath;
+    outputPath = host.toplevel.outPath;
+  };
+
+  # `hostSummary name` evaluates the fleet afresh for one host, so nothing of that host's NixOS
+  # evaluation stays reachable from the configuration once its summary is printed: nix's garbage
+  # collector can reclaim it before the next host (evaluating every host of one configuration
+  # value keeps all of them alive, about three times the memory at 10 hosts and more).
+  fleetConfiguration =
+    args:
+    evaluateFleet args
+    // {
+      hostSummary = name: summaryOf (evaluateFleet args).hosts.${name};
     };
 
-  # The stored secrets (fleet.nix data) a host can decrypt: its own and the shared ones it owns.
-  secretsDataFor = data: name:
-    if data == null then
-      { hostSecrets = { }; sharedSecrets = { }; }
-    else
-      {
-        hostSecrets = (data.hostSecrets or { }).${name} or { };
-        sharedSecrets = modulesLib.filterAttrs (n: s: elem name (s.owners or [ ])) (data.sharedSecrets or { });
-      };
-
-  fleetConfiguration =
+  evaluateFleet =
     {
       # Fleet modules: the seed's `fleetConfigurations.<name>` value is one.
       modules ? [ ],
-      # nixpkgs (a flake input): hosts become NixOS systems. Without it, give `mkSystem`.
+      # nixpkgs (a flake input): the default of `nixpkgs.buildUsing`, whose lib.nixosSystem builds
+      # the hosts. Without it, set nixpkgs.buildUsing or give `mkSystem`.
       nixpkgs ? null,
-      # { name, system, modules, specialArgs } -> { toplevel; secrets; ... }; default: NixOS.
+      # { name, system, modules, specialArgs, overlays } -> a nixosSystem-like value; default: NixOS.
       mkSystem ? null,
-      # Extra arguments for fleet and NixOS modules (e.g. { inherit inputs; }).
+      # Extra arguments for NixOS modules (e.g. { inherit inputs self; }); fleet modules get them too.
       specialArgs ? { },
       # The fleet data (`import ./fleet.nix`): stored secrets installed on the hosts.
       data ? null,
     }:
     let
-      lib = if nixpkgs != null then nixpkgs.lib else modulesLib;
-      evaluated = modulesLib.evalModules {
-        modules = [ defaults ] ++ modules;
-        args = { inherit lib fleetLib; } // specialArgs;
-        inherit modulePositions;
+      mlib = libOf nixpkgs;
+      evaluated = mlib.evalModules {
+        modules = [
+          (import ./fleet-options.nix {
+            inherit
+              mkSystem
+              data
+              specialArgs
+              fleetLib
+              systems
+              ;
+            defaultNixpkgs = nixpkgs;
+          })
+        ]
+        # Inline modules have no file; name their place in `modules` for the module system's messages.
+        ++ lib.imap1 (
+          i: m:
+          if builtins.isPath m || builtins.isString m then
+            m
+          else
+            {
+              _file = "<fleetConfiguration modules, element ${toString i}>";
+              imports = [ m ];
+            }
+        ) modules;
+        specialArgs = {
+          inherit fleetLib;
+        }
+        // specialArgs;
       };
       config = evaluated.config;
-      builder =
-        if mkSystem != null then
-          mkSystem
-        else if nixpkgs != null then
-          systems.nixosSystem nixpkgs
+      failedAssertions = map (a: a.message) (filter (a: !a.assertion) config.assertions);
+      # Fleet-level assertions fail (and warnings print) before any host is evaluated.
+      checked =
+        v:
+        if failedAssertions != [ ] then
+          throw "fleet configuration: failed assertions:\n${lib.concatMapStrings (m: "- ${m}\n") failedAssertions}"
         else
-          throw "fleet configuration: hosts need a system builder: pass `nixpkgs` (NixOS) or `mkSystem` (e.g. fleet.lib.shellSystem) to fleetConfiguration";
+          lib.foldr (w: x: builtins.trace "warning: fleet configuration: ${w}" x) v config.warnings;
       scope = generators // config.secretGenerators;
-      hostNames = attrNames config.hosts;
-      sharedSecrets = mapAttrs (n: s: normalizeSecret scope "shared secret ${n}" true s) config.sharedSecrets;
 
-      host = name: h:
+      host =
+        name: h:
         let
-          system = h.system or "x86_64-linux";
-          fleetInfo = {
-            hostName = name;
-            tags = tags;
-            hosts = hostNames;
-            secretsData = secretsDataFor data name;
-            sharedSecretFiles = mapAttrs (n: s: { inherit (s) owner group mode; }) (
-              modulesLib.filterAttrs (n: s: elem name s.owners) sharedSecrets
-            );
-          };
-          tags = unique ([ "all" ] ++ checkStrings "host ${name}: tags" (h.tags or [ ]));
-          built = builder {
-            inherit name system;
-            modules = config.nixos ++ (h.nixos or [ ]) ++ [ { _file = "<fleet host info>"; fleet = fleetInfo; } ];
-            specialArgs = { fleetHosts = config.hosts; } // specialArgs;
-          };
-          declared = (h.secrets or { }) // (built.secrets or { });
+          built = h.nixos;
+          # The host's own secrets (the shared ones it owns are in there too, as shared = true).
+          nixosSecrets = lib.filterAttrs (n: s: !(s.shared or false)) ((built.config or { }).secrets or { });
+          declared = h.secrets // mapAttrs (n: declaredSecret) nixosSecrets;
         in
-        {
-          inherit name system tags;
-          deployTarget = h.deployTarget or null;
+        checked {
+          inherit name;
+          inherit (h) system tags deployTarget;
           secrets = mapAttrs (n: s: normalizeSecret scope "host ${name} secret ${n}" false s) declared;
-          toplevel = built.toplevel;
-          # What the system builder returned (for NixOS: toplevel, config and the nixosSystem).
-          built = built;
+          toplevel = built.toplevel or built.config.system.build.toplevel;
+          # The host's evaluated system (for NixOS: the nixosSystem).
+          inherit built;
         };
     in
     {
       _type = "fleet-configuration";
+      # true, or the failure of the fleet-level assertions (forced before any host by evaluate.nix).
+      checked = checked true;
+      # The evaluated fleet configuration: config.hosts.<h>.nixos.config is a host's NixOS config.
       inherit config;
+      inherit (evaluated) options;
       hosts = mapAttrs host config.hosts;
-      inherit sharedSecrets;
+      sharedSecrets = checked (mapAttrs (n: s: normalizeSecret scope "shared secret ${n}" true s) config.sharedSecrets);
       settings = config.settings;
       # The files of the fleet modules that were imported (anonymous modules have none).
-      moduleFiles = filter (f: builtins.substring 0 1 f == "/") (unique evaluated.files);
+      moduleFiles = lib.unique (
+        filter (f: builtins.substring 0 1 f == "/") (
+          lib.concatMap (d: d.files or [ ]) [ evaluated.options.hosts evaluated.options.nixos evaluated.options.sharedSecrets ]
+        )
+      );
     };
 
   fleetLib = {
     inherit fleetConfiguration generators;
-    inherit (modulesLib)
+    inherit (lib)
       mkIf
       mkMerge
       mkOverride
@@ -180,7 +199,6 @@ let
       genAttrs
       ;
     inherit (systems) shellSystem nixosSystem;
-    evalModules = modulesLib.evalModules;
   }
   // generators;
 in

@@ -1,6 +1,7 @@
-# System builders: turn a host's NixOS modules into { toplevel; config; secrets; }.
+# System builders: turn a host's NixOS modules into a nixosSystem-like value ({ config; ... },
+# with config.system.build.toplevel).
+{ lib }:
 let
-  modulesLib = import ./modules.nix;
   inherit (builtins)
     isAttrs
     isFunction
@@ -48,51 +49,92 @@ in
       system,
       modules ? [ ],
       specialArgs ? { },
+      overlays ? [ ],
     }:
     let
-      evaluated = modulesLib.evalModules {
-        modules = modules;
-        args = {
-          lib = modulesLib;
+      inherit (lib) mkOption types;
+      # What the shell system itself declares; everything else is free-form (merged as JSON-like
+      # values), so test configurations may set options NixOS would have.
+      base =
+        { config, ... }:
+        {
+          _file = "<fleet shell system>";
+          imports = [ ./nixos/secret-options.nix ];
+          freeformType = types.lazyAttrsOf types.anything;
+          options = {
+            networking.hostName = mkOption {
+              type = types.str;
+              default = name;
+              description = "The host's name.";
+            };
+            activationScript = mkOption {
+              type = types.lines;
+              default = "";
+              description = "Run by switch-to-configuration on switch, boot and test.";
+            };
+            assertions = mkOption {
+              type = types.listOf types.unspecified;
+              default = [ ];
+              description = "As NixOS' assertions.";
+            };
+            warnings = mkOption {
+              type = types.listOf types.str;
+              default = [ ];
+              description = "As NixOS' warnings.";
+            };
+            system.build = mkOption {
+              type = types.lazyAttrsOf types.unspecified;
+              default = { };
+              description = "Build results; toplevel is the system.";
+            };
+          };
+          config.system.build.toplevel = toplevel config;
+        };
+      evaluated = lib.evalModules {
+        modules = [ base ] ++ modules;
+        specialArgs = {
           inherit name;
           pkgs = null;
         }
         // specialArgs;
-        root = "<nixos configuration of ${name}>";
       };
-      config = evaluated.config;
-      toplevel = builtins.derivation {
-        name = "fleet-system-${name}";
-        inherit system;
-        builder = "/bin/sh";
-        PATH = "/usr/bin:/bin";
-        hostName = name;
-        configJSON = toJSON (jsonable config);
-        inherit switchScript;
-        activationScript = config.activationScript or "";
-        args = [
-          "-c"
-          ''
-            set -e
-            mkdir -p "$out/bin"
-            printf '%s' "$configJSON" > "$out/config.json"
-            printf '%s\n' "$hostName" > "$out/host-name"
-            printf '%s' "$switchScript" > "$out/bin/switch-to-configuration"
-            chmod 555 "$out/bin/switch-to-configuration"
-            if [ -n "$activationScript" ]; then
-              printf '#!/bin/sh\n%s\n' "$activationScript" > "$out/activate"
-              chmod 555 "$out/activate"
-            fi
-          ''
-        ];
-      };
+      failed = map (a: a.message) (builtins.filter (a: !a.assertion) evaluated.config.assertions);
+      toplevel =
+        config:
+        if failed != [ ] then
+          throw "\nFailed assertions:\n${lib.concatMapStrings (m: "- ${m}\n") failed}"
+        else
+          builtins.derivation {
+            name = "fleet-system-${name}";
+            inherit system;
+            builder = "/bin/sh";
+            PATH = "/usr/bin:/bin";
+            hostName = name;
+            configJSON = toJSON (jsonable (removeAttrs config [ "system" ]));
+            inherit switchScript;
+            inherit (config) activationScript;
+            args = [
+              "-c"
+              ''
+                set -e
+                mkdir -p "$out/bin"
+                printf '%s' "$configJSON" > "$out/config.json"
+                printf '%s\n' "$hostName" > "$out/host-name"
+                printf '%s' "$switchScript" > "$out/bin/switch-to-configuration"
+                chmod 555 "$out/bin/switch-to-configuration"
+                if [ -n "$activationScript" ]; then
+                  printf '#!/bin/sh\n%s\n' "$activationScript" > "$out/activate"
+                  chmod 555 "$out/activate"
+                fi
+              ''
+            ];
+          };
     in
-    {
-      inherit toplevel config;
-      secrets = config.secrets or { };
-    };
+    evaluated // { toplevel = evaluated.config.system.build.toplevel; };
 
-  # A real NixOS system from nixpkgs, with this project's NixOS modules (secrets, rollback watchdog).
+  # A real NixOS system from nixpkgs (its lib.nixosSystem, i.e. nixos/lib/eval-config.nix), with
+  # this project's NixOS modules (secrets, rollback watchdog); networking.hostName defaults to the
+  # host's name.
   nixosSystem =
     nixpkgs:
     {
@@ -100,21 +142,18 @@ in
       system,
       modules ? [ ],
       specialArgs ? { },
+      overlays ? [ ],
     }:
-    let
-      sys = nixpkgs.lib.nixosSystem {
-        inherit system specialArgs;
-        modules = [
-          ./nixos/default.nix
-          { networking.hostName = nixpkgs.lib.mkDefault name; }
-        ]
-        ++ modules;
-      };
-    in
-    {
-      toplevel = sys.config.system.build.toplevel;
-      config = sys.config;
-      secrets = sys.config.secrets;
-      nixos = sys;
+    nixpkgs.lib.nixosSystem {
+      inherit system specialArgs;
+      modules = [
+        ./nixos/default.nix
+        {
+          _file = "<fleet defaults of host ${name}>";
+          networking.hostName = nixpkgs.lib.mkDefault name;
+          nixpkgs.overlays = overlays;
+        }
+      ]
+      ++ modules;
     };
 }

@@ -16,13 +16,14 @@
 let
   cfg = config.fleet.rollback;
   marker = "/var/lib/fleet/rollback-marker";
-  rollbackScript = pkgs.writeScript "fleet-rollback" ("#!/bin/sh\n" + builtins.readFile ./rollback.sh);
+  # Plain store files (builtins.toFile), run with the shell: nothing to build.
+  rollbackScript = builtins.toFile "fleet-rollback" ("#!/bin/sh\n" + builtins.readFile ./rollback.sh);
   # Only a marker from before this boot is the boot watchdog's business: one written during this
   # boot belongs to a deployment in progress, watched by its own transient timer. (A new timer unit
   # started by switch-to-configuration would otherwise fire at once, OnBootSec being long past.)
   # The marker's fourth line is the boot id it was written in; comparing boot ids (rather than the
   # marker's age with the uptime) holds in containers too, whose uptime is the machine's.
-  markerFromEarlierBoot = pkgs.writeScript "fleet-rollback-marker-from-earlier-boot" ''
+  markerFromEarlierBoot = builtins.toFile "fleet-rollback-marker-from-earlier-boot" ''
     #!/bin/sh
     [ -f ${marker} ] || exit 1
     [ "$(sed -n 4p ${marker})" != "$(cat /proc/sys/kernel/random/boot_id)" ]
@@ -65,13 +66,13 @@ in
         config.nix.package
         pkgs.coreutils
         pkgs.gnused
-        pkgs.util-linux # flock
+        (pkgs.util-linux or pkgs.utillinux) # flock (utillinux before NixOS 20.09)
         config.systemd.package
       ];
       serviceConfig = {
         Type = "oneshot";
-        ExecCondition = "${markerFromEarlierBoot}";
-        ExecStart = "${rollbackScript}";
+        ExecCondition = "${pkgs.runtimeShell} ${markerFromEarlierBoot}";
+        ExecStart = "${pkgs.runtimeShell} ${rollbackScript}";
       };
     };
   };

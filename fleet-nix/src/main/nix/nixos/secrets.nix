@@ -1,12 +1,13 @@
 # Installs the host's secrets at activation: each stored part of every secret the host may read
 # (its own, and the shared secrets it owns) goes to /run/secrets/<name>/<part> (fleet.secretsDir)
-# with the declared
+# and, for this version of the secret, /run/secrets/<name>/<sha1 of raw>-<part>, with the declared
 # owner, group and mode. Encrypted parts (<ENCRYPTED><BASE64-ENCODED>, an age file) are decrypted
 # with the host's SSH key, /etc/ssh/ssh_host_ed25519_key; only ciphertext and public parts are
 # ever in the Nix store. /run is a tmpfs, so plaintext never reaches a disk.
 #
-# Declared secrets (`secrets.<name>`) are read by fleet-nix's evaluator; the stored data comes from
+# The options (secret-options.nix) are read by fleet-nix's evaluator; the stored data comes from
 # the fleet data file (fleet.nix) through `fleet.secretsData`, set by fleet.lib.fleetConfiguration.
+# Works on NixOS 20.09 and later.
 {
   config,
   lib,
@@ -14,83 +15,14 @@
   ...
 }:
 let
-  inherit (lib) mkOption types;
   dir = config.fleet.secretsDir;
-
-  secretOptions =
-    { name, ... }:
-    {
-      options = {
-        generator = mkOption {
-          type = types.nullOr types.unspecified;
-          default = null;
-          description = "How to generate the secret, e.g. {mkPassword}: mkPassword {}.";
-        };
-        expectedGenerationData = mkOption {
-          type = types.nullOr types.anything;
-          default = null;
-          description = "Generation data the stored secret must have; a difference regenerates it.";
-        };
-        regenerateOnOwnerAdded = mkOption {
-          type = types.bool;
-          default = true;
-          description = "Regenerate (rather than re-encrypt) when an owner is added.";
-        };
-        regenerateOnOwnerRemoved = mkOption {
-          type = types.nullOr types.bool;
-          default = null;
-          description = "Regenerate when an owner is removed; null: as regenerateOnOwnerAdded.";
-        };
-        dependsOn = mkOption {
-          type = types.listOf types.str;
-          default = [ ];
-          description = "Secrets this one is derived from.";
-        };
-        renewBefore = mkOption {
-          type = types.nullOr types.ints.unsigned;
-          default = null;
-          description = "Seconds before expiry at which the secret is regenerated.";
-        };
-        owner = mkOption {
-          type = types.str;
-          default = "root";
-          description = "Owner of the installed files.";
-        };
-        group = mkOption {
-          type = types.str;
-          default = "root";
-          description = "Group of the installed files.";
-        };
-        mode = mkOption {
-          type = types.strMatching "0?[0-7]{3}";
-          default = "0400";
-          description = "Mode of the installed files.";
-        };
-        path = mkOption {
-          type = types.str;
-          readOnly = true;
-          default = "${dir}/${name}";
-          description = "Directory holding the secret's parts.";
-        };
-        secretPath = mkOption {
-          type = types.str;
-          readOnly = true;
-          default = "${dir}/${name}/secret";
-          description = "The private part.";
-        };
-        publicPath = mkOption {
-          type = types.str;
-          readOnly = true;
-          default = "${dir}/${name}/public";
-          description = "The public part, where the generator makes one.";
-        };
-      };
-    };
-
   data = config.fleet.secretsData;
   stored = (data.sharedSecrets or { }) // (data.hostSecrets or { });
-  storedNames = pkgs.writeText "fleet-secret-names" (lib.concatMapStrings (n: n + "\n") (builtins.attrNames stored));
   partsOf = s: lib.filterAttrs (n: v: builtins.isAttrs v && v ? raw) s;
+  # Names are checked by the assertions of secret-options.nix; an invalid one is never installed.
+  validName = re: n: builtins.match re n != null;
+  installable = lib.filterAttrs (n: s: validName "[A-Za-z0-9_][A-Za-z0-9._+@-]{0,254}" n) stored;
+  installableParts = s: lib.filterAttrs (n: v: validName "[A-Za-z0-9_][A-Za-z0-9._-]{0,127}" n) (partsOf s);
 
   # File ownership: from the host's declaration, or the fleet's shared secret declaration.
   fileSpec =
@@ -104,42 +36,72 @@ let
         mode = "0400";
       };
 
+  # Every file the installed secrets consist of, as <name>/<file>: the stable and the versioned
+  # path of each part. Anything else under the secrets directory is removed.
+  filesOf =
+    name: secret:
+    lib.concatLists (
+      lib.mapAttrsToList (part: value: [
+        "${name}/${part}"
+        "${name}/${builtins.hashString "sha1" value.raw}-${part}"
+      ]) (installableParts secret)
+    );
+  expected = builtins.toFile "fleet-secret-files" (
+    lib.concatMapStrings (f: f + "\n") (lib.concatLists (lib.mapAttrsToList filesOf installable))
+  );
+
   installLines = lib.concatLists (
     lib.mapAttrsToList (
       name: secret:
       let
         spec = fileSpec name;
       in
-      lib.mapAttrsToList (
-        part: value:
-        lib.escapeShellArgs [
-          "fleet_install_part"
-          name
-          part
-          "${pkgs.writeText "fleet-secret-part" value.raw}"
-          spec.owner
-          spec.group
-          spec.mode
-        ]
-      ) (partsOf secret)
-    ) stored
+      lib.concatLists (
+        lib.mapAttrsToList (
+          part: value:
+          let
+            # The stored value is ciphertext or a public part: it may be in the store.
+            raw = builtins.toFile "fleet-secret-part" value.raw;
+            line =
+              file:
+              lib.escapeShellArgs [
+                "fleet_install_part"
+                name
+                file
+                "${raw}"
+                spec.owner
+                spec.group
+                spec.mode
+              ];
+          in
+          [
+            (line part)
+            (line "${builtins.hashString "sha1" value.raw}-${part}")
+          ]
+        ) (installableParts secret)
+      )
+    ) installable
   );
 
-  installPart = pkgs.writeScript "fleet-install-secret-part" (builtins.readFile ./install-secret-part.sh);
+  installPart = builtins.toFile "fleet-install-secret-part" (builtins.readFile ./install-secret-part.sh);
 
   installScript = ''
     fleet_secrets_failed=0
     fleet_install_part() {
-      PATH=${pkgs.coreutils}/bin:${pkgs.age}/bin:$PATH ${installPart} \
+      PATH=${pkgs.coreutils}/bin:${pkgs.age}/bin:$PATH ${pkgs.runtimeShell} ${installPart} \
         ${lib.escapeShellArg dir} ${lib.escapeShellArg config.fleet.hostKey} "$@" \
         || fleet_secrets_failed=1
     }
     mkdir -p ${lib.escapeShellArg dir}
     chmod 0751 ${lib.escapeShellArg dir}
-    # Secrets no longer stored for this host disappear.
+    # Secrets (and versions of them) no longer stored for this host disappear.
     for d in ${lib.escapeShellArg dir}/*; do
       [ -e "$d" ] || continue
-      grep -Fxq -- "$(basename "$d")" ${storedNames} || rm -rf "$d"
+      cut -d/ -f1 ${expected} | grep -Fxq -- "$(basename "$d")" || { rm -rf "$d"; continue; }
+      for f in "$d"/*; do
+        [ -e "$f" ] || continue
+        grep -Fxq -- "$(basename "$d")/$(basename "$f")" ${expected} || rm -rf "$f"
+      done
     done
     ${lib.concatStringsSep "\n" installLines}
     if [ "$fleet_secrets_failed" != 0 ]; then
@@ -148,60 +110,23 @@ let
   '';
 in
 {
-  options = {
-    secrets = mkOption {
-      type = types.attrsOf (types.submodule secretOptions);
-      default = { };
-      description = "The host's own secrets, generated and stored by fleet, installed in /run/secrets.";
-    };
-    fleet = {
-      secretsDir = mkOption {
-        type = types.str;
-        default = "/run/secrets";
-        description = "Where secrets are installed (keep it on a tmpfs).";
-      };
-      hostKey = mkOption {
-        type = types.str;
-        default = "/etc/ssh/ssh_host_ed25519_key";
-        description = "The host's SSH key, the age identity that decrypts its secrets.";
-      };
-      hostName = mkOption {
-        type = types.str;
-        description = "The host's name in the fleet.";
-      };
-      tags = mkOption {
-        type = types.listOf types.str;
-        default = [ "all" ];
-        description = "The host's tags.";
-      };
-      hosts = mkOption {
-        type = types.listOf types.str;
-        default = [ ];
-        description = "Every host of the fleet.";
-      };
-      secretsData = mkOption {
-        type = types.attrs;
-        default = {
-          hostSecrets = { };
-          sharedSecrets = { };
-        };
-        description = "The stored secrets this host can read (from fleet.nix), set by fleet-nix.";
-      };
-      sharedSecretFiles = mkOption {
-        type = types.attrsOf types.attrs;
-        default = { };
-        description = "Owner, group and mode of the shared secrets this host owns, set by fleet-nix.";
-      };
-    };
+  imports = [ ./secret-options.nix ];
+
+  options.fleet.secretsInstallScript = lib.mkOption {
+    type = lib.types.str;
+    readOnly = true;
+    internal = true;
+    description = "The activation snippet that installs the secrets (system.activationScripts.fleet-secrets).";
   };
 
   config = {
+    fleet.secretsInstallScript = installScript;
     system.activationScripts.fleet-secrets = {
       deps = [
         "users"
         "groups"
       ];
-      text = installScript;
+      text = config.fleet.secretsInstallScript;
     };
   };
 }

@@ -31,6 +31,24 @@
         mkSystem = fleet.lib.shellSystem;
         modules = [ { hosts.a.system = "x86_64-linux"; } { hosts.a.system = "aarch64-linux"; } ];
       };
+      # Errors of nixpkgs' module system at fleet level.
+      fleetConfigurations.wrongType = fleet.lib.fleetConfiguration {
+        mkSystem = fleet.lib.shellSystem;
+        modules = [ { hosts.good = { }; hosts.typo.tags = "web"; } ];
+      };
+      fleetConfigurations.undeclared = fleet.lib.fleetConfiguration {
+        mkSystem = fleet.lib.shellSystem;
+        modules = [ { hosts.good = { }; hosts.typo.colour = "red"; } ];
+      };
+      fleetConfigurations.failedAssertion = fleet.lib.fleetConfiguration {
+        mkSystem = fleet.lib.shellSystem;
+        modules = [
+          ({ config, ... }: {
+            hosts.a = { };
+            assertions = [ { assertion = config.hosts ? b; message = "the fleet needs a host b"; } ];
+          })
+        ];
+      };
       fleetConfigurations.unknownGenerator = fleet.lib.fleetConfiguration {
         mkSystem = fleet.lib.shellSystem;
         modules = [ {

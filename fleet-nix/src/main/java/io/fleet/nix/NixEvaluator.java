@@ -40,7 +40,9 @@ import java.util.regex.Pattern;
  * and {@link #export} use {@code nix path-info --json --recursive} and {@code nix-store --export}.
  * The flake's {@code fleetConfigurations.<name>} must be made with {@code
  * fleet.lib.fleetConfiguration} or the {@code flakeModules.default} of this project's {@code
- * fleet-nix/flake.nix}.
+ * fleet-nix/flake.nix}, which evaluates them with nixpkgs' module system ({@code lib.evalModules}
+ * of its {@code nixpkgs-lib} input; point that at a local tree with {@link Builder#overrideInput})
+ * and builds hosts with real NixOS.
  *
  * <pre>{@code
  * try (NixEvaluator nix = NixEvaluator.builder()
@@ -518,10 +520,15 @@ public final class NixEvaluator implements Evaluator {
         what + " (nix exited with " + exit + "):\n" + summary(stderr), cmd, exit, stderr, host);
   }
 
-  /** Nix's error without the long trace that --show-trace adds (the field keeps all of it). */
-  private static String summary(String stderr) {
-    int trace = stderr.indexOf("\n       … ");
-    String s = trace > 0 ? stderr.substring(0, trace) : stderr;
+  /**
+   * Nix's error without the warnings before it (such as lock file notices) and the long trace that
+   * --show-trace adds (the exception's stderr keeps all of it).
+   */
+  static String summary(String stderr) {
+    int error = stderr.startsWith("error:") ? 0 : stderr.indexOf("\nerror:");
+    String s = error > 0 ? stderr.substring(error + 1) : stderr;
+    int trace = s.indexOf("\n       … ");
+    s = trace > 0 ? s.substring(0, trace) : s;
     return s.length() > 4000 ? s.substring(0, 4000) + "\n…" : s;
   }
 
@@ -586,6 +593,30 @@ public final class NixEvaluator implements Evaluator {
         throw new FleetConfigException("nix option name and value must be given");
       }
       options.put(name, value);
+      return this;
+    }
+
+    /**
+     * Points a flake input at another flake for every command ({@code --override-input}), e.g.
+     * {@code overrideInput("fleet/nixpkgs-lib", "path:/srv/nixpkgs-lib")} to evaluate without the
+     * network. A reference with its {@code narHash} ({@code path:DIR?narHash=…}) spares nix hashing
+     * the tree on every command.
+     *
+     * @throws FleetConfigException if the input path or the reference is empty or an option
+     */
+    public Builder overrideInput(String inputPath, String flakeRef) {
+      if (inputPath == null
+          || !inputPath.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")) {
+        throw new FleetConfigException(
+            "flake input path "
+                + Names.quote(String.valueOf(inputPath))
+                + " is invalid: give input names separated by '/', e.g. fleet/nixpkgs-lib");
+      }
+      if (flakeRef == null || flakeRef.isBlank() || flakeRef.startsWith("-")) {
+        throw new FleetConfigException(
+            "flake reference for input " + Names.quote(inputPath) + " is empty or an option");
+      }
+      extraArgs.addAll(List.of("--override-input", inputPath, flakeRef));
       return this;
     }
 

@@ -9,6 +9,8 @@ in
 if !(builtins.isAttrs configuration) || (configuration._type or null) != "fleet-configuration" then
   throw "this fleetConfigurations entry is not a fleet configuration: make it with fleet.lib.fleetConfiguration { ... } or the flake module fleet.flakeModules.default (fleet-nix/flake.nix)"
 else
+  # Fleet-level assertions and warnings first: they belong to no host.
+  builtins.seq (addErrorContext "while checking the fleet configuration's assertions" (configuration.checked or true))
   {
     format = 1;
     nixVersion = builtins.nixVersion;
@@ -16,11 +18,17 @@ else
     settings = configuration.settings or { };
     hosts = mapAttrs (
       name: host:
-      forced "while evaluating fleet host \"${name}\"" {
-        inherit (host) system tags deployTarget secrets;
-        drvPath = host.toplevel.drvPath;
-        outputPath = host.toplevel.outPath;
-      }
+      forced "while evaluating fleet host \"${name}\"" (
+        # hostSummary (fleet-nix >= 0.2) evaluates each host apart, so its memory can be reclaimed.
+        if configuration ? hostSummary then
+          configuration.hostSummary name
+        else
+          {
+            inherit (host) system tags deployTarget secrets;
+            drvPath = host.toplevel.drvPath;
+            outputPath = host.toplevel.outPath;
+          }
+      )
     ) configuration.hosts;
     sharedSecrets = mapAttrs (
       name: secret: forced "while evaluating fleet shared secret \"${name}\"" secret

@@ -72,10 +72,61 @@ class NixEvaluatorErrorsTest {
               EvaluationException.class,
               e -> {
                 assertThat(e.host()).contains("a");
+                // nixpkgs' module system's message, with the values and where they are defined.
                 assertThat(e.getMessage())
-                    .contains("conflicting definitions of hosts.a.system")
+                    .contains("in host 'a'")
+                    .contains("The option `hosts.a.system' has conflicting definition values")
                     .contains("\"x86_64-linux\"")
-                    .contains("\"aarch64-linux\"");
+                    .contains("\"aarch64-linux\"")
+                    .contains("<fleetConfiguration modules, element 1>")
+                    .contains("<fleetConfiguration modules, element 2>")
+                    .doesNotContain("not writing modified lock file");
+              });
+    }
+  }
+
+  @Test
+  void aDefinitionOfTheWrongTypeNamesTheHostAndTheOption() {
+    try (NixEvaluator nix = NixTestSupport.offline().build()) {
+      assertThatThrownBy(() -> nix.evaluate(flake, "wrongType"))
+          .isInstanceOfSatisfying(
+              EvaluationException.class,
+              e -> {
+                assertThat(e.host()).contains("typo");
+                assertThat(e.getMessage())
+                    .contains("in host 'typo'")
+                    .contains("`hosts.typo.tags' is not of type `list of string'")
+                    .contains("\"web\"");
+              });
+    }
+  }
+
+  @Test
+  void anUndeclaredOptionNamesTheHostAndTheOption() {
+    try (NixEvaluator nix = NixTestSupport.offline().build()) {
+      assertThatThrownBy(() -> nix.evaluate(flake, "undeclared"))
+          .isInstanceOfSatisfying(
+              EvaluationException.class,
+              e -> {
+                assertThat(e.host()).contains("typo");
+                assertThat(e.getMessage())
+                    .contains("in host 'typo'")
+                    .contains("The option `hosts.typo.colour' does not exist");
+              });
+    }
+  }
+
+  @Test
+  void aFailedFleetAssertionIsReportedForTheFleetNotAHost() {
+    try (NixEvaluator nix = NixTestSupport.offline().build()) {
+      assertThatThrownBy(() -> nix.evaluate(flake, "failedAssertion"))
+          .isInstanceOfSatisfying(
+              EvaluationException.class,
+              e -> {
+                assertThat(e.host()).isEmpty();
+                assertThat(e.getMessage())
+                    .contains("failed assertions")
+                    .contains("- the fleet needs a host b");
               });
     }
   }
@@ -114,7 +165,10 @@ class NixEvaluatorErrorsTest {
                   "",
                   "--option",
                   "flake-registry",
-                  ""));
+                  "",
+                  "--override-input",
+                  "fleet/nixpkgs-lib",
+                  NixTrees.locked(NixTrees.nixpkgsLib())));
       eval.add(fleet.host("ok").systemAttribute().orElseThrow() + ".drvPath");
       Process p = new ProcessBuilder(eval).start();
       String drv = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -159,6 +213,12 @@ class NixEvaluatorErrorsTest {
           .isInstanceOf(FleetConfigException.class);
       assertThatThrownBy(() -> nix.evaluate(flake + "#other", "default"))
           .isInstanceOf(FleetConfigException.class);
+      assertThatThrownBy(() -> NixEvaluator.builder().overrideInput("../x", "path:/tmp"))
+          .isInstanceOf(FleetConfigException.class)
+          .hasMessageContaining("../x");
+      assertThatThrownBy(() -> NixEvaluator.builder().overrideInput("fleet", "--impure"))
+          .isInstanceOf(FleetConfigException.class)
+          .hasMessageContaining("fleet");
       assertThatThrownBy(() -> nix.build(Fleet.builder().build(), List.of("ghost"), null))
           .isInstanceOf(FleetConfigException.class)
           .hasMessageContaining("ghost");

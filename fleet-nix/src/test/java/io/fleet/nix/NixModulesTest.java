@@ -62,64 +62,36 @@ class NixModulesTest {
   }
 
   @Test
-  void theFlakePartsModuleOutputsEvaluatedFleetConfigurations() throws Exception {
-    NixTestSupport.requireNix();
-    Path fleet = NixEvaluator.writeFleetFlake(tmp.resolve("fleet"));
-    Result r =
-        run(
-            List.of(
-                "nix-instantiate",
-                "--eval",
-                "--strict",
-                "--json",
-                "--argstr",
-                "fleetDir",
-                fleet.toString(),
-                Path.of("src/test/resources/nix/flake-module-smoke.nix")
-                    .toAbsolutePath()
-                    .toString()),
-            null);
-    assertThat(r.exit).as(r.err).isZero();
-    JsonNode out = new ObjectMapper().readTree(r.out);
-    assertThat(out.path("optionType").asText()).isEqualTo("deferredModule");
-    assertThat(out.path("hosts").path("a").path("system").asText()).isEqualTo("aarch64-linux");
-    assertThat(out.path("hosts").path("b").path("tags").toString())
-        .isEqualTo("[\"all\",\"from-import\"]");
-    assertThat(out.path("sharedSecretOwners").toString()).isEqualTo("[\"a\",\"b\"]");
-    assertThat(out.path("generatorKind").asText()).isEqualTo("password");
-  }
-
-  @Test
-  void theRollbackModuleInstallsTheBootTimeWatchdog() throws Exception {
-    NixTestSupport.requireNix();
-    Path fleet = NixEvaluator.writeFleetFlake(tmp.resolve("fleet"));
-    Result r =
-        run(
-            List.of(
-                "nix-instantiate",
-                "--read-write-mode",
-                "--eval",
-                "--strict",
-                "--json",
-                "--argstr",
-                "fleetDir",
-                fleet.toString(),
-                Path.of("src/test/resources/nix/rollback-module.nix").toAbsolutePath().toString()),
-            null);
-    assertThat(r.exit).as(r.err).isZero();
-    JsonNode out = new ObjectMapper().readTree(r.out);
-    JsonNode timer = out.path("timers").path("fleet-rollback-boot");
+  void underRealNixosTheRollbackModuleInstallsTheBootTimeWatchdog() throws Exception {
+    JsonNode out = realNixos();
+    assertThat(out.path("drvPath").asText())
+        .matches("/nix/store/[0-9a-z]{32}-nixos-system-.*\\.drv");
+    JsonNode timer = out.path("timer");
     assertThat(timer.path("wantedBy").toString()).isEqualTo("[\"timers.target\"]");
     assertThat(timer.path("timerConfig").path("OnBootSec").asText()).isEqualTo("600s");
     assertThat(timer.path("unitConfig").path("ConditionPathExists").asText())
         .isEqualTo("/var/lib/fleet/rollback-marker");
-    assertThat(out.path("service").path("restartIfChanged").asBoolean(true)).isFalse();
-    assertThat(out.path("tmpfiles").path("rules").toString())
-        .contains("d /var/lib/fleet 0700 root root -");
-    assertThat(out.path("execStart").asText())
+    // The unit files NixOS generates: the timer fires the rollback window after boot.
+    assertThat(out.path("timerUnit").asText())
+        .contains("[Timer]\n")
+        .contains("OnBootSec=600s\n")
+        .contains("ConditionPathExists=/var/lib/fleet/rollback-marker\n");
+    assertThat(out.path("serviceUnit").asText()).contains("ExecStart=").contains("Type=oneshot");
+    JsonNode service = out.path("service");
+    assertThat(service.path("restartIfChanged").asBoolean(true)).isFalse();
+    assertThat(service.path("stopIfChanged").asBoolean(true)).isFalse();
+    // flock comes from util-linux (named utillinux in this 2020 nixpkgs).
+    assertThat(service.path("path").asText()).contains("-util-linux-").contains("-systemd-");
+    assertThat(out.path("tmpfiles").toString()).contains("d /var/lib/fleet 0700 root root -");
+    // The script the service runs is the protocol's rollback script, as a plain store file.
+    String shell = out.path("runtimeShell").asText();
+    String[] exec = service.path("serviceConfig").path("ExecStart").asText().split(" ");
+    assertThat(exec).hasSize(2);
+    assertThat(exec[0]).isEqualTo(shell);
+    assertThat(Files.readString(Path.of(exec[1])))
         .isEqualTo("#!/bin/sh\n" + Files.readString(Path.of("src/main/nix/nixos/rollback.sh")));
-    assertThat(out.path("execCondition").asText()).contains("sed -n 4p", "boot_id");
-    assertThat(out.path("defaultWindow").asInt()).isEqualTo(600);
+    String[] condition = service.path("serviceConfig").path("ExecCondition").asText().split(" ");
+    assertThat(Files.readString(Path.of(condition[1]))).contains("sed -n 4p", "boot_id");
   }
 
   @Test
@@ -192,85 +164,135 @@ class NixModulesTest {
   }
 
   @Test
-  void theSecretsModulesActivationInstallsTheHostsSecrets() throws Exception {
-    NixTestSupport.requireNix();
+  void underRealNixosTheSecretsActivationInstallsTheHostsSecretsFromTheFleetData()
+      throws Exception {
     ExternalTools.require("age");
-    Path fleet = NixEvaluator.writeFleetFlake(tmp.resolve("fleet"));
-    Path data = ExternalTools.testData("fleet-nix/shared-secrets.fleet.nix");
+    JsonNode out = realNixos();
     Path keys = ExternalTools.testData("fleet-nix/keys");
-    String user = run(List.of("id", "-un"), null).out.trim();
-    String group = run(List.of("id", "-gn"), null).out.trim();
+    String install = out.path("install").asText();
+    // The snippet is part of NixOS' activation script.
+    assertThat(out.path("activation").asText()).contains(install);
+    // What NixOS modules see: the secrets the host owns, with versioned and stable paths.
+    JsonNode ca = out.path("secrets").path("ca.pem");
+    assertThat(ca.path("shared").asBoolean()).isTrue();
+    String caHash = ca.path("secret").path("hash").asText();
+    assertThat(ca.path("secret").path("path").asText())
+        .isEqualTo(SECRETS_DIR + "/ca.pem/" + caHash + "-secret");
+    assertThat(ca.path("secretPath").asText()).isEqualTo(ca.path("secret").path("path").asText());
+    assertThat(ca.path("secret").path("stablePath").asText())
+        .isEqualTo(SECRETS_DIR + "/ca.pem/secret");
+    assertThat(ca.path("public").path("data").asText())
+        .isEqualTo("-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n");
+    assertThat(out.path("secrets").path("own").path("shared").asBoolean()).isFalse();
+    assertThat(out.path("secrets").path("own").path("secretPath").asText())
+        .isEqualTo(SECRETS_DIR + "/own/secret");
 
+    // Run the snippet as NixOS would (its shell is not built here: the system's sh stands in).
+    String script = install.replace(out.path("runtimeShell").asText(), "/bin/sh");
     Path root = tmp.resolve("alpha/run/secrets");
     Files.createDirectories(root.resolve("no-longer-stored"));
-    Result alpha = activate(fleet, data, root, copyKey(keys.resolve("alpha")), user, group);
+    Files.createDirectories(root.resolve("ca.pem"));
+    Files.writeString(
+        root.resolve("ca.pem/0000000000000000000000000000000000000000-secret"), "old");
+    Result alpha = runScript(script, root, copyKey(keys.resolve("alpha")));
     assertThat(alpha.exit).as(alpha.err).isZero();
     assertThat(alpha.err).doesNotContain("could not be installed");
     assertThat(root.resolve("no-longer-stored")).doesNotExist();
-    assertThat(sha256(Files.readAllBytes(root.resolve("ca.pem/secret"))))
-        .isEqualTo("2e5c706aba1f3dca2dc27a5dff660c8e01b18acbf32bd0a424f44eb2b40644db");
+    // The old version of a part goes; this version is at both paths.
+    assertThat(root.resolve("ca.pem/0000000000000000000000000000000000000000-secret"))
+        .doesNotExist();
+    for (String file : List.of("ca.pem/secret", "ca.pem/" + caHash + "-secret")) {
+      assertThat(sha256(Files.readAllBytes(root.resolve(file))))
+          .isEqualTo("2e5c706aba1f3dca2dc27a5dff660c8e01b18acbf32bd0a424f44eb2b40644db");
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve(file))))
+          .isEqualTo("r--r-----");
+    }
     assertThat(sha256(Files.readAllBytes(root.resolve("wireguard-mesh/secret"))))
         .isEqualTo("1d21d81ae4b249070ba68bb1ec594a3c83889d89f1d59d6bcbd3de313fde083c");
     assertThat(Files.readString(root.resolve("wireguard-mesh/public")))
         .isEqualTo("wg-pub \"quoted\" ${notinterpolated} \\ back");
-    assertThat(
-            PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(root.resolve("ca.pem/secret"))))
-        .isEqualTo("r--r-----");
 
     // With a key the secret was not encrypted to, the part is reported and not installed.
     Path other = tmp.resolve("wrong-key/run/secrets");
-    Result wrong = activate(fleet, data, other, copyKey(keys.resolve("gamma")), user, group);
+    Result wrong = runScript(script, other, copyKey(keys.resolve("gamma")));
     assertThat(wrong.err).contains("cannot install secret ca.pem part secret");
     assertThat(other.resolve("ca.pem/secret")).doesNotExist();
-    assertThat(other.resolve("ca.pem/public")).exists();
     try (Stream<Path> left = Files.list(other.resolve("ca.pem"))) {
-      assertThat(left.map(p -> p.getFileName().toString())).containsExactly("public");
+      assertThat(left.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder(
+              "public",
+              ca.path("public")
+                  .path("path")
+                  .asText()
+                  .substring(SECRETS_DIR.length() + "/ca.pem/".length()));
     }
   }
 
-  /** The activation script of secrets.nix for host alpha, evaluated with a stand-in lib, run. */
-  private Result activate(Path fleet, Path data, Path root, Path key, String user, String group)
-      throws Exception {
-    Result eval =
-        run(
-            List.of(
-                "nix-instantiate",
-                "--read-write-mode",
-                "--eval",
-                "--strict",
-                "--json",
-                "--argstr",
-                "fleetDir",
-                fleet.toString(),
-                "--argstr",
-                "dataFile",
-                data.toString(),
-                "--argstr",
-                "host",
-                "alpha",
-                "--argstr",
-                "secretsDir",
-                root.toString(),
-                "--argstr",
-                "hostKey",
-                key.toString(),
-                "--argstr",
-                "owner",
-                user,
-                "--argstr",
-                "group",
-                group,
-                Path.of("src/test/resources/nix/secrets-activation.nix")
-                    .toAbsolutePath()
-                    .toString()),
-            null);
-    assertThat(eval.exit).as(eval.err).isZero();
-    JsonNode out = new ObjectMapper().readTree(eval.out);
-    assertThat(out.path("secretPathDefault").asText()).isEqualTo(root + "/x/secret");
-    Path script = tmp.resolve("activate-" + root.getParent().getParent().getFileName() + ".sh");
-    Files.writeString(script, out.path("activation").asText());
-    return run(List.of("bash", script.toString()), null);
+  private static final String SECRETS_DIR = "/fleet-test-secrets-dir";
+  private static final String HOST_KEY = "/fleet-test-host-key";
+  private static JsonNode realNixos;
+
+  /**
+   * A real NixOS system of the shared 2020 nixpkgs with fleet-nix's NixOS modules, for host alpha
+   * of the shared test data, read back as JSON: one evaluation for the whole class.
+   */
+  private static synchronized JsonNode realNixos() throws Exception {
+    if (realNixos == null) {
+      NixTestSupport.requireNix();
+      Path fleet = NixEvaluator.writeFleetFlake(Files.createTempDirectory("fleet-nix-modules"));
+      String user = run(List.of("id", "-un"), null).out.trim();
+      String group = run(List.of("id", "-gn"), null).out.trim();
+      Result r =
+          run(
+              List.of(
+                  "nix-instantiate",
+                  "--read-write-mode",
+                  "--eval",
+                  "--strict",
+                  "--json",
+                  "--option",
+                  "substituters",
+                  "",
+                  "--arg",
+                  "nixpkgs",
+                  NixTrees.nixpkgs2020().toString(),
+                  "--argstr",
+                  "fleetDir",
+                  fleet.toString(),
+                  "--argstr",
+                  "dataFile",
+                  ExternalTools.testData("fleet-nix/shared-secrets.fleet.nix").toString(),
+                  "--argstr",
+                  "host",
+                  "alpha",
+                  "--argstr",
+                  "secretsDir",
+                  SECRETS_DIR,
+                  "--argstr",
+                  "hostKey",
+                  HOST_KEY,
+                  "--argstr",
+                  "owner",
+                  user,
+                  "--argstr",
+                  "group",
+                  group,
+                  Path.of("src/test/resources/nix/real-nixos-modules.nix")
+                      .toAbsolutePath()
+                      .toString()),
+              null);
+      assertThat(r.exit).as(r.err).isZero();
+      realNixos = new ObjectMapper().readTree(r.out);
+    }
+    return realNixos;
+  }
+
+  /** Runs the install snippet with its secrets directory and host key pointed at test paths. */
+  private Result runScript(String script, Path root, Path key) throws Exception {
+    Path file = Files.createTempFile(tmp, "activate-", ".sh");
+    Files.writeString(
+        file, script.replace(SECRETS_DIR, root.toString()).replace(HOST_KEY, key.toString()));
+    return run(List.of("sh", file.toString()), null);
   }
 
   private Path copyKey(Path key) throws IOException {

@@ -19,13 +19,31 @@ final class NixTestSupport {
     return ExternalTools.require("nix");
   }
 
-  /** An evaluator that never reaches the network. */
+  /**
+   * An evaluator that never reaches the network: fleet-nix's {@code nixpkgs-lib} input is the
+   * shared tree (see {@link NixTrees}).
+   */
   static NixEvaluator.Builder offline() {
     return NixEvaluator.builder()
         .option("substituters", "")
         .option("flake-registry", "")
         .option("sandbox", "false")
-        .option("build-users-group", "");
+        .option("build-users-group", "")
+        .overrideInput("fleet/nixpkgs-lib", NixTrees.locked(NixTrees.nixpkgsLib()));
+  }
+
+  /**
+   * An offline evaluator whose flake inputs {@code nixpkgs}, {@code flake-parts} and {@code fleet}
+   * are the shared trees (a 2020 nixpkgs with real NixOS, flake-parts and its nixpkgs-lib) and
+   * fleet-nix's flake written into {@code tmp}, whatever URLs the flake gives them.
+   */
+  static NixEvaluator.Builder realNixos(Path tmp) {
+    Path fleet = NixEvaluator.writeFleetFlake(tmp.resolve("fleet-nix"));
+    return offline()
+        .overrideInput("nixpkgs", NixTrees.locked(NixTrees.nixpkgs2020()))
+        .overrideInput("flake-parts", NixTrees.locked(NixTrees.flakeParts()))
+        .overrideInput("flake-parts/nixpkgs-lib", NixTrees.locked(NixTrees.nixpkgsLib()))
+        .overrideInput("fleet", "path:" + fleet);
   }
 
   /**

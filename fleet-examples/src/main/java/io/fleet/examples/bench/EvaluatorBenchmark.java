@@ -44,6 +44,8 @@ public final class EvaluatorBenchmark {
           "");
 
   private static String maxJobs = "auto";
+  // fleet-nix's nixpkgs-lib input, the shared tree (../shared/nix), so nothing is fetched.
+  private static String nixpkgsLib;
 
   private EvaluatorBenchmark() {}
 
@@ -54,6 +56,7 @@ public final class EvaluatorBenchmark {
     int hosts = args.length > 0 ? Integer.parseInt(args[0]) : 100;
     maxJobs = args.length > 1 ? args[1] : "auto";
     Path dir = Files.createTempDirectory("fleet-evaluator-bench");
+    nixpkgsLib = SharedNixTrees.unpack(Path.of("target/nix-trees")).locked("nixpkgs-lib");
     Path fleetFlake = NixEvaluator.writeFleetFlake(dir.resolve("fleet-nix"));
 
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
@@ -113,6 +116,7 @@ public final class EvaluatorBenchmark {
             .option("sandbox", "false")
             .option("build-users-group", "")
             .option("max-jobs", maxJobs)
+            .overrideInput("fleet/nixpkgs-lib", nixpkgsLib)
             .build()) {
       long t0 = System.nanoTime();
       Fleet fleet = nix.evaluate(flake, "default");
@@ -161,6 +165,7 @@ public final class EvaluatorBenchmark {
     cmd.add(subcommand);
     cmd.addAll(BASE_OPTIONS);
     cmd.addAll(List.of("--option", "max-jobs", maxJobs));
+    cmd.addAll(List.of("--override-input", "fleet/nixpkgs-lib", nixpkgsLib));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     p.getOutputStream().close();

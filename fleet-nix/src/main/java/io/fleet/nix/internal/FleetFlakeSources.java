@@ -15,12 +15,13 @@ public final class FleetFlakeSources {
       List.of(
           "flake.nix",
           "src/main/nix/lib.nix",
-          "src/main/nix/modules.nix",
+          "src/main/nix/fleet-options.nix",
           "src/main/nix/generators.nix",
           "src/main/nix/systems.nix",
           "src/main/nix/flake-module.nix",
           "src/main/nix/nixos/default.nix",
           "src/main/nix/nixos/secrets.nix",
+          "src/main/nix/nixos/secret-options.nix",
           "src/main/nix/nixos/rollback-watchdog.nix",
           "src/main/nix/nixos/rollback.sh",
           "src/main/nix/nixos/install-secret-part.sh");

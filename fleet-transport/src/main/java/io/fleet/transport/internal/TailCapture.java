@@ -9,24 +9,28 @@ import java.nio.charset.StandardCharsets;
  * are, survives. Thread safe.
  */
 public final class TailCapture extends OutputStream {
-  private final byte[] ring;
+  private final int limit;
+  // Filled from index 0 while it grows (doubling, up to limit); a ring once it holds limit bytes.
+  private byte[] ring = new byte[0];
   private long total;
 
   /** Keeps at most {@code limit} bytes. */
   public TailCapture(int limit) {
-    this.ring = new byte[Math.max(0, limit)];
+    this.limit = Math.max(0, limit);
   }
 
   @Override
-  public synchronized void write(int b) {
-    if (ring.length > 0) {
-      ring[(int) (total % ring.length)] = (byte) b;
-    }
-    total++;
+  public void write(int b) {
+    write(new byte[] {(byte) b}, 0, 1);
   }
 
   @Override
   public synchronized void write(byte[] b, int off, int len) {
+    if (ring.length < limit && total + len > ring.length) {
+      // Still growing: nothing has wrapped yet, so the content is ring[0, total).
+      long want = Math.max(total + len, 2L * ring.length);
+      ring = java.util.Arrays.copyOf(ring, (int) Math.min(limit, Math.max(256, want)));
+    }
     int n = ring.length;
     if (n == 0) {
       total += len;
@@ -70,7 +74,7 @@ public final class TailCapture extends OutputStream {
    * rather than shown as a replacement character.
    */
   public String text() {
-    return tailText(bytes(), total() > ring.length);
+    return tailText(bytes(), total() > limit);
   }
 
   /** The last {@code limit} bytes of {@code bytes} as UTF-8, as {@link #text()} does. */

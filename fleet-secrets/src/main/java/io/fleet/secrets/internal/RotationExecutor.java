@@ -227,8 +227,11 @@ public final class RotationExecutor {
   /** How many journaled changes at most before the data file is saved (and the journal reset). */
   private static final int FOLD_EVERY = 10_000;
 
+  private static final java.util.concurrent.atomic.AtomicInteger WORKERS =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   private static Thread worker(Runnable r) {
-    Thread t = new Thread(r, "fleet-rotation-worker");
+    Thread t = new Thread(r, "fleet-rotation-worker-" + WORKERS.incrementAndGet());
     t.setDaemon(true);
     return t;
   }

@@ -212,7 +212,8 @@ class BatchedRotationTest {
         .isInstanceOf(SecretException.class)
         .hasMessageContaining("rotation stopped at shared/s")
         .hasMessageContaining("finished before it are saved");
-    assertThat(finished).hasSizeBetween(39, 41);
+    // Workers run ahead of the rotating thread, so a few more than 39 may finish; never all.
+    assertThat(finished).hasSizeBetween(39, SECRETS - 1);
     FleetData after = JsonFleetDataStore.at(store.path()).load();
     assertThat(reencrypted(after)).isEqualTo(finished.size());
     for (String name : finished) {

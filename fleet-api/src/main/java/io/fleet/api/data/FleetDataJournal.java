@@ -104,6 +104,7 @@ public final class FleetDataJournal implements AutoCloseable {
       header.put("journal", FORMAT);
       header.put("base", baseSha256 == null ? ABSENT : baseSha256);
       write(header);
+      channel.force(false);
       forceDirectory(path.getParent());
       records = 0;
     } catch (IOException e) {
@@ -123,12 +124,26 @@ public final class FleetDataJournal implements AutoCloseable {
    * @throws FleetException if it cannot be written
    */
   public void append(Change change) {
+    append(List.of(change));
+  }
+
+  /**
+   * Appends {@code changes} and forces them to disk with one sync (a group commit): when this
+   * returns, they all survive a crash; a crash before leaves a prefix of them.
+   *
+   * @throws FleetConfigException if the journal was not started
+   * @throws FleetException if it cannot be written
+   */
+  public void append(List<Change> changes) {
     if (channel == null) {
       throw new FleetConfigException("journal " + path + " was not started: call start(base)");
     }
     try {
-      write(change.toJson());
-      records++;
+      for (Change c : changes) {
+        write(c.toJson());
+      }
+      channel.force(false);
+      records += changes.size();
     } catch (IOException e) {
       throw failure("append to", e);
     }
@@ -168,7 +183,6 @@ public final class FleetDataJournal implements AutoCloseable {
     while (buf.hasRemaining()) {
       channel.write(buf);
     }
-    channel.force(false);
   }
 
   // ------------------------------------------------------------------ reading

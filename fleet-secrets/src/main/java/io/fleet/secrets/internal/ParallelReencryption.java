@@ -4,8 +4,10 @@ import io.fleet.api.FleetException;
 import io.fleet.api.data.StoredSecret;
 import io.fleet.secrets.RotationStep;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
@@ -20,10 +22,16 @@ import java.util.function.Function;
  * is thrown.
  */
 final class ParallelReencryption {
-  /** What the rotating thread does with one finished secret. */
+  /** What the rotating thread does with the secrets that finished since it last looked. */
   interface Finished {
-    void accept(RotationStep step, StoredSecret secret);
+    void accept(List<Map.Entry<RotationStep, StoredSecret>> done);
   }
+
+  /**
+   * How many secrets may wait, done or queued, per worker: workers keep going while the rotating
+   * thread syncs a batch to disk, and memory stays bounded.
+   */
+  private static final int AHEAD_PER_WORKER = 32;
 
   /** A step that failed, with its error. */
   static final class Failure extends RuntimeException {
@@ -41,9 +49,9 @@ final class ParallelReencryption {
   private ParallelReencryption() {}
 
   /**
-   * Runs {@code work} for every step, at most {@code parallelism} at once on {@code pool}; calls
-   * {@code started} before submitting each and {@code finished} as each completes, both on this
-   * thread.
+   * Runs {@code work} for every step on {@code pool} (of {@code parallelism} threads); calls {@code
+   * started} before submitting each and {@code finished} with every batch of completed ones, both
+   * on this thread.
    *
    * @throws Failure for the first step that failed, after the others in flight finished
    */
@@ -56,14 +64,19 @@ final class ParallelReencryption {
       Finished finished) {
     ExecutorCompletionService<Object[]> done = new ExecutorCompletionService<>(pool);
     Deque<RotationStep> waiting = new ArrayDeque<>(steps);
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
     int inFlight = 0;
     Failure failure = null;
     while (inFlight > 0 || (failure == null && !waiting.isEmpty())) {
-      while (failure == null && inFlight < parallelism && !waiting.isEmpty()) {
+      while (failure == null && inFlight < parallelism * AHEAD_PER_WORKER && !waiting.isEmpty()) {
         RotationStep s = waiting.poll();
         started.accept(s);
         done.submit(
             () -> {
+              if (stop.get()) {
+                return null; // not started: a step before failed
+              }
               try {
                 return new Object[] {s, work.apply(s)};
               } catch (FleetException e) {
@@ -72,24 +85,35 @@ final class ParallelReencryption {
             });
         inFlight++;
       }
-      Object[] r;
+      List<Object[]> results = new ArrayList<>();
       try {
-        Future<Object[]> f = done.take();
-        inFlight--;
-        r = f.get();
+        for (Future<Object[]> f = done.take(); f != null; f = done.poll()) {
+          inFlight--;
+          Object[] r = f.get();
+          if (r != null) {
+            results.add(r);
+          }
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new FleetException("the rotation was interrupted", e);
       } catch (ExecutionException e) {
         throw new IllegalStateException("re-encryption failed unexpectedly", e.getCause());
       }
-      RotationStep s = (RotationStep) r[0];
-      if (r[1] instanceof FleetException) {
-        if (failure == null) {
-          failure = new Failure(s, (FleetException) r[1]);
+      List<Map.Entry<RotationStep, StoredSecret>> batch = new ArrayList<>();
+      for (Object[] r : results) {
+        RotationStep s = (RotationStep) r[0];
+        if (r[1] instanceof FleetException) {
+          if (failure == null) {
+            failure = new Failure(s, (FleetException) r[1]);
+            stop.set(true); // queued ones do not start; running ones finish and are recorded
+          }
+        } else {
+          batch.add(Map.entry(s, (StoredSecret) r[1]));
         }
-      } else {
-        finished.accept(s, (StoredSecret) r[1]);
+      }
+      if (!batch.isEmpty()) {
+        finished.accept(batch);
       }
     }
     if (failure != null) {

@@ -277,9 +277,17 @@ public final class RotationExecutor {
           pool,
           step -> reencrypt(step, snapshot),
           step -> listeners.forEach(l -> l.stepStarted(step)),
-          (step, secret) -> {
-            save(step, secret);
-            finished(step, result);
+          done -> {
+            List<FleetDataJournal.Change> changes = new ArrayList<>(done.size());
+            FleetData updated = latest;
+            for (Map.Entry<RotationStep, StoredSecret> d : done) {
+              FleetDataJournal.Change c = change(d.getKey(), d.getValue());
+              changes.add(c);
+              updated = c.applyTo(updated);
+            }
+            saves.record(changes, updated);
+            latest = updated;
+            done.forEach(d -> finished(d.getKey(), result));
           });
     } catch (ParallelReencryption.Failure f) {
       throw stopped(f.step, f.error);
@@ -338,11 +346,14 @@ public final class RotationExecutor {
   }
 
   private FleetData save(RotationStep step, StoredSecret secret) {
-    return save(
-        step.host().isPresent()
-            ? FleetDataJournal.Change.hostSecret(step.host().get(), step.name(), secret)
-            : FleetDataJournal.Change.sharedSecret(
-                step.name(), SharedSecretData.of(step.ownersAfter(), secret)));
+    return save(change(step, secret));
+  }
+
+  private static FleetDataJournal.Change change(RotationStep step, StoredSecret secret) {
+    return step.host().isPresent()
+        ? FleetDataJournal.Change.hostSecret(step.host().get(), step.name(), secret)
+        : FleetDataJournal.Change.sharedSecret(
+            step.name(), SharedSecretData.of(step.ownersAfter(), secret));
   }
 
   /**
@@ -352,7 +363,7 @@ public final class RotationExecutor {
    */
   private FleetData save(FleetDataJournal.Change change) {
     FleetData updated = change.applyTo(latest);
-    saves.record(change, updated);
+    saves.record(List.of(change), updated);
     latest = updated;
     return updated;
   }

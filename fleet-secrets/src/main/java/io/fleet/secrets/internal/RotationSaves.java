@@ -4,17 +4,19 @@ import io.fleet.api.data.FileFleetDataStore;
 import io.fleet.api.data.FleetData;
 import io.fleet.api.data.FleetDataJournal;
 import io.fleet.api.data.FleetDataStore;
+import java.util.List;
 
 /**
  * How a rotation makes each finished secret durable. {@link #immediate} saves the whole data file
  * after every change (any {@link FleetDataStore}). {@link #journaled} appends the change to the
- * {@link FleetDataJournal} beside a file store (one small fsynced write) and saves the file once
- * every {@code foldEvery} changes and at the end; if the run dies in between, the store's next
- * {@code load()} folds the journal in. Either way nothing finished is lost.
+ * {@link FleetDataJournal} beside a file store (small appends, one fsync for all the changes that
+ * finished together) and saves the file once every {@code foldEvery} changes and at the end; if the
+ * run dies in between, the store's next {@code load()} folds the journal in. Either way nothing
+ * finished is lost.
  */
 abstract class RotationSaves {
-  /** Makes {@code change}, whose result is {@code updated}, durable. */
-  abstract void record(FleetDataJournal.Change change, FleetData updated);
+  /** Makes {@code changes}, whose result is {@code updated}, durable (in one sync if it can). */
+  abstract void record(List<FleetDataJournal.Change> changes, FleetData updated);
 
   /** Saves what is not in the data file yet ({@code latest}); called once, also after a failure. */
   abstract void finish(FleetData latest);
@@ -23,7 +25,7 @@ abstract class RotationSaves {
   static RotationSaves immediate(FleetDataStore store) {
     return new RotationSaves() {
       @Override
-      void record(FleetDataJournal.Change change, FleetData updated) {
+      void record(List<FleetDataJournal.Change> changes, FleetData updated) {
         store.save(updated);
       }
 
@@ -49,11 +51,11 @@ abstract class RotationSaves {
     }
 
     @Override
-    void record(FleetDataJournal.Change change, FleetData updated) {
+    void record(List<FleetDataJournal.Change> changes, FleetData updated) {
       if (journal == null) {
         journal = store.startJournal();
       }
-      journal.append(change);
+      journal.append(changes);
       if (journal.size() >= foldEvery) {
         fold(updated);
       }

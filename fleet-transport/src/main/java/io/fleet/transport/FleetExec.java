@@ -43,9 +43,9 @@ import java.util.Objects;
  * not an exception: {@code run()} throws only for a bad request. When the timeout passes, the host
  * stops the command (or, without {@link Builder#stopOnHost}, only its connection is closed) and the
  * host is reported as {@link ExecOutcome#TIMEOUT}. Interrupting the thread that calls {@code run()}
- * cancels: hosts not yet started are reported {@link ExecOutcome#NOT_RUN}, running ones are
- * stopped, and the report is returned with {@link ExecReport#cancelled()} set and the interrupt
- * flag set again.
+ * cancels: running hosts are interrupted, every host that had not finished is reported {@link
+ * ExecOutcome#NOT_RUN}, and the report is returned with {@link ExecReport#cancelled()} set and the
+ * interrupt flag set again.
  *
  * <p>A {@code FleetExec} is immutable and thread-safe; it does not own the transport.
  */

@@ -309,6 +309,39 @@ class FleetExecTest {
   }
 
   @Test
+  void interruptingTheCallerCancelsTheRunAndReturnsWhatItHas() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<ExecReport> report =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean flagAfter =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Thread caller =
+        new Thread(
+            () -> {
+              report.set(
+                  exec()
+                      .on(fake.fleet())
+                      .command("sleep", "60000")
+                      .parallelism(1)
+                      .stopOnHost(false)
+                      .run());
+              flagAfter.set(Thread.currentThread().isInterrupted());
+            });
+    caller.start();
+    while (running.get() == 0) {
+      Thread.sleep(10);
+    }
+    caller.interrupt();
+    caller.join(20_000);
+    assertThat(caller.isAlive()).isFalse();
+    ExecReport r = report.get();
+    assertThat(r.cancelled()).isTrue();
+    assertThat(r.isSuccess()).isFalse();
+    assertThat(r.hosts()).hasSize(5);
+    assertThat(r.hostsWith(ExecOutcome.NOT_RUN)).hasSize(5);
+    assertThat(flagAfter.get()).as("the caller's interrupt flag is set again").isTrue();
+  }
+
+  @Test
   void badRequestsAreTypedErrorsThatSayWhatToDo() {
     assertThatThrownBy(() -> exec().on(fake.fleet()).run())
         .isInstanceOf(FleetConfigException.class)

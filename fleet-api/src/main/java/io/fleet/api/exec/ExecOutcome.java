@@ -18,7 +18,7 @@ public enum ExecOutcome {
   CONNECTION_LOST,
   /** Anything else went wrong (see {@link ExecHostResult#error()}). */
   ERROR,
-  /** The run was cancelled before this host started. */
+  /** The run was cancelled before this host finished. */
   NOT_RUN;
 
   /** Whether this is {@link #SUCCESS}. */

@@ -49,7 +49,7 @@ public abstract class ExecReport {
   /** When the last host finished. */
   public abstract Instant finishedAt();
 
-  /** Whether the run was cancelled (interrupted) before every host ran. */
+  /** Whether the run was cancelled (interrupted) before every host finished. */
   @Value.Default
   public boolean cancelled() {
     return false;

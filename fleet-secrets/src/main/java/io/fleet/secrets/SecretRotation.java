@@ -43,9 +43,11 @@ import java.util.Optional;
  * <p>Guarantees: private parts are encrypted as soon as they are generated and no plaintext of them
  * is written to disk or logged; re-encryption runs on a host that owns the secret (decrypting with
  * its SSH host key and encrypting to the new owners in one pipe, so the plaintext never leaves the
- * host) or, when an operator identity is configured, in memory here; every finished secret is saved
- * at once through the {@link FleetDataStore}, so an interrupted rotation loses nothing done and
- * running it again continues where it stopped.
+ * host) or, when an operator identity is configured, in memory here; every finished secret is made
+ * durable at once — saved through the {@link FleetDataStore}, or for a file store appended to a
+ * journal beside the file and folded into it at the end (see {@link Builder#batchSaves}) — so an
+ * interrupted rotation loses nothing done and running it again continues where it stopped.
+ * Re-encryptions run in parallel ({@link Builder#parallelism}).
  */
 public final class SecretRotation {
   private final Builder config;
@@ -122,7 +124,9 @@ public final class SecretRotation {
         config.hostKeyPath,
         config.clock,
         generators,
-        List.copyOf(config.listeners));
+        List.copyOf(config.listeners),
+        config.parallelism,
+        config.batchSaves);
   }
 
   /** Configures a {@link SecretRotation}. */
@@ -137,6 +141,8 @@ public final class SecretRotation {
     private String hostKeyPath = SecretHostCommands.HOST_KEY;
     private Clock clock = Clock.systemUTC();
     private boolean refreshHostKeys;
+    private int parallelism = Runtime.getRuntime().availableProcessors();
+    private boolean batchSaves = true;
     private final Map<String, SecretGenerator> generators = new HashMap<>();
     private final List<RotationListener> listeners = new ArrayList<>();
 
@@ -225,6 +231,35 @@ public final class SecretRotation {
     /** A generator to use for its kind instead of the discovered one. */
     public Builder generator(SecretGenerator generator) {
       generators.put(generator.kind(), generator);
+      return this;
+    }
+
+    /**
+     * How many secrets are re-encrypted at once; default the number of cores. Re-encryption on
+     * hosts runs that many commands at once on one SSH connection per host, which sshd bounds by
+     * {@code MaxSessions} (10 by default). 1 re-encrypts one secret after another.
+     *
+     * @throws FleetConfigException if it is less than 1
+     */
+    public Builder parallelism(int parallelism) {
+      if (parallelism < 1) {
+        throw new FleetConfigException(
+            "rotation parallelism must be at least 1, not " + parallelism);
+      }
+      this.parallelism = parallelism;
+      return this;
+    }
+
+    /**
+     * Whether a file store ({@code FileFleetDataStore}: JSON or {@code fleet.nix}) is saved once at
+     * the end instead of after every secret; default true. Each finished secret is still durable at
+     * once: it is appended to a journal beside the file ({@code .<name>.journal}, fsynced, holding
+     * only what the file would: encrypted parts), which the end of the run — or, after a crash, the
+     * store's next {@code load()} — folds into the file. Other stores are always saved after every
+     * secret.
+     */
+    public Builder batchSaves(boolean batch) {
+      this.batchSaves = batch;
       return this;
     }
 

@@ -79,7 +79,7 @@ public abstract class FileFleetDataStore implements FleetDataStore {
       bytes = Files.readAllBytes(path);
     } catch (NoSuchFileException e) {
       known = Snapshot.ABSENT;
-      return FleetData.empty();
+      return foldJournal(FleetData.empty(), null);
     } catch (IOException e) {
       throw new FleetException(
           "cannot read fleet data " + path + ": " + e.getMessage() + "; check that it is readable",
@@ -87,7 +87,43 @@ public abstract class FileFleetDataStore implements FleetDataStore {
     }
     FleetData data = decode(new String(bytes, StandardCharsets.UTF_8));
     known = new Snapshot(true, sha256(bytes));
-    return data;
+    return foldJournal(data, bytes);
+  }
+
+  /** Saves the changes of a journal an interrupted run left beside the file, then deletes it. */
+  private FleetData foldJournal(FleetData data, byte[] bytes) {
+    FleetDataJournal journal = journal();
+    java.util.Optional<FleetData> folded = journal.recover(data, bytes);
+    if (folded.isEmpty()) {
+      return data;
+    }
+    if (!folded.get().equals(data)) {
+      save(folded.get());
+    }
+    journal.delete();
+    return folded.get();
+  }
+
+  /** The journal beside the file; see {@link FleetDataJournal}. */
+  public FleetDataJournal journal() {
+    return FleetDataJournal.beside(path);
+  }
+
+  /**
+   * Starts a new {@link FleetDataJournal} beside the file for the content this store last loaded or
+   * saved: its changes apply on top of that content, and {@link #load()} folds them in if the run
+   * that writes them is interrupted.
+   *
+   * @throws FleetConfigException if {@link #load()} was not called first
+   */
+  public synchronized FleetDataJournal startJournal() {
+    if (known == null) {
+      throw new FleetConfigException(
+          "fleet data " + path + " was not loaded by this store: call load() before a journal");
+    }
+    FleetDataJournal j = journal();
+    j.start(known.exists ? java.util.HexFormat.of().formatHex(known.sha256) : null);
+    return j;
   }
 
   /**

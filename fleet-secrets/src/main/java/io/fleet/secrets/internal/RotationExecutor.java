@@ -8,7 +8,9 @@ import io.fleet.api.Host;
 import io.fleet.api.SecretException;
 import io.fleet.api.SecretSpec;
 import io.fleet.api.TransportException;
+import io.fleet.api.data.FileFleetDataStore;
 import io.fleet.api.data.FleetData;
+import io.fleet.api.data.FleetDataJournal;
 import io.fleet.api.data.FleetDataStore;
 import io.fleet.api.data.SecretPart;
 import io.fleet.api.data.SharedSecretData;
@@ -36,10 +38,15 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Carries out a {@link RotationPlan} step by step, saving each finished secret at once. */
+/**
+ * Carries out a {@link RotationPlan} step by step, making each finished secret durable at once
+ * ({@link RotationSaves}); runs of re-encryptions go in parallel ({@link ParallelReencryption}).
+ */
 public final class RotationExecutor {
   private static final Logger LOG = LoggerFactory.getLogger("io.fleet.secrets.SecretRotation");
 
@@ -54,8 +61,11 @@ public final class RotationExecutor {
   private final Clock clock;
   private final Map<String, SecretGenerator> generators;
   private final List<RotationListener> listeners;
+  private final int parallelism;
+  private final boolean batchSaves;
   private final Map<String, Connection> connections = new HashMap<>();
   private FleetData latest;
+  private RotationSaves saves;
 
   /** An executor; see {@code SecretRotation.Builder} for the parameters. */
   public RotationExecutor(
@@ -69,7 +79,9 @@ public final class RotationExecutor {
       String hostKeyPath,
       Clock clock,
       Map<String, SecretGenerator> generators,
-      List<RotationListener> listeners) {
+      List<RotationListener> listeners,
+      int parallelism,
+      boolean batchSaves) {
     this.fleet = fleet;
     this.store = store;
     this.transport = transport;
@@ -81,6 +93,8 @@ public final class RotationExecutor {
     this.clock = clock;
     this.generators = generators;
     this.listeners = listeners;
+    this.parallelism = parallelism;
+    this.batchSaves = batchSaves;
   }
 
   /**
@@ -167,39 +181,141 @@ public final class RotationExecutor {
     RotationResult.Builder result = RotationResult.builder().plan(plan).fetchedHostKeys(fetched);
     FleetData current = store.load();
     latest = current;
+    saves =
+        batchSaves && store instanceof FileFleetDataStore
+            ? RotationSaves.journaled((FileFleetDataStore) store, FOLD_EVERY)
+            : RotationSaves.immediate(store);
+    ExecutorService pool = null;
+    boolean failed = true;
     try {
-      for (RotationStep step : plan.steps()) {
-        if (step.action() == RotationAction.UNCHANGED) {
-          step.warning().ifPresent(w -> warn(w, result));
+      List<RotationStep> steps = plan.steps();
+      for (int i = 0; i < steps.size(); ) {
+        int end = i;
+        while (end < steps.size() && parallelizable(steps.get(end))) {
+          end++;
+        }
+        if (parallelism > 1 && end - i > 1) {
+          if (pool == null) {
+            pool = Executors.newFixedThreadPool(parallelism, RotationExecutor::worker);
+          }
+          current = reencryptAll(steps.subList(i, end), current, pool, result);
+          i = end;
           continue;
         }
-        listeners.forEach(l -> l.stepStarted(step));
-        try {
-          current = run(step, current);
-        } catch (FleetException e) {
-          listeners.forEach(l -> l.stepFailed(step, e));
-          LOG.error("rotation stopped at {}: {}", step.id(), e.getMessage());
-          throw new SecretException(
-              step.name(),
-              "rotation stopped at "
-                  + step.id()
-                  + " ("
-                  + step.action()
-                  + "): "
-                  + e.getMessage()
-                  + "; the secrets finished before it are saved: fix the cause and run the"
-                  + " rotation again to continue",
-              e);
-        }
-        step.warning().ifPresent(w -> warn(w, result));
-        result.addDone(step);
-        LOG.info("{} {}: {}", step.action(), step.id(), step.description());
-        listeners.forEach(l -> l.stepFinished(step));
+        current = runOne(steps.get(i), current, result);
+        i++;
       }
+      failed = false;
     } finally {
-      closeConnections();
+      try {
+        saves.finish(latest);
+      } catch (FleetException e) {
+        if (!failed) {
+          throw e;
+        }
+        LOG.error("saving the finished secrets failed too: {}", e.getMessage());
+      } finally {
+        if (pool != null) {
+          pool.shutdownNow();
+        }
+        closeConnections();
+      }
     }
     return result.build();
+  }
+
+  /** How many journaled changes at most before the data file is saved (and the journal reset). */
+  private static final int FOLD_EVERY = 10_000;
+
+  private static final java.util.concurrent.atomic.AtomicInteger WORKERS =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private static Thread worker(Runnable r) {
+    Thread t = new Thread(r, "fleet-rotation-worker-" + WORKERS.incrementAndGet());
+    t.setDaemon(true);
+    return t;
+  }
+
+  /** Re-encryptions are independent of each other; unchanged steps only carry warnings. */
+  private static boolean parallelizable(RotationStep step) {
+    return step.action() == RotationAction.REENCRYPT || step.action() == RotationAction.UNCHANGED;
+  }
+
+  private FleetData runOne(RotationStep step, FleetData current, RotationResult.Builder result) {
+    if (step.action() == RotationAction.UNCHANGED) {
+      step.warning().ifPresent(w -> warn(w, result));
+      return current;
+    }
+    listeners.forEach(l -> l.stepStarted(step));
+    try {
+      current = run(step, current);
+    } catch (FleetException e) {
+      throw stopped(step, e);
+    }
+    finished(step, result);
+    return current;
+  }
+
+  /** Re-encrypts {@code steps} (and passes unchanged ones) on the pool, recording each here. */
+  private FleetData reencryptAll(
+      List<RotationStep> steps,
+      FleetData snapshot,
+      ExecutorService pool,
+      RotationResult.Builder result) {
+    List<RotationStep> work = new ArrayList<>();
+    for (RotationStep step : steps) {
+      if (step.action() == RotationAction.UNCHANGED) {
+        step.warning().ifPresent(w -> warn(w, result));
+      } else {
+        work.add(step);
+      }
+    }
+    try {
+      ParallelReencryption.run(
+          work,
+          parallelism,
+          pool,
+          step -> reencrypt(step, snapshot),
+          step -> listeners.forEach(l -> l.stepStarted(step)),
+          done -> {
+            List<FleetDataJournal.Change> changes = new ArrayList<>(done.size());
+            FleetData updated = latest;
+            for (Map.Entry<RotationStep, StoredSecret> d : done) {
+              FleetDataJournal.Change c = change(d.getKey(), d.getValue());
+              changes.add(c);
+              updated = c.applyTo(updated);
+            }
+            saves.record(changes, updated);
+            latest = updated;
+            done.forEach(d -> finished(d.getKey(), result));
+          });
+    } catch (ParallelReencryption.Failure f) {
+      throw stopped(f.step, f.error);
+    }
+    return latest;
+  }
+
+  private void finished(RotationStep step, RotationResult.Builder result) {
+    step.warning().ifPresent(w -> warn(w, result));
+    result.addDone(step);
+    LOG.info("{} {}: {}", step.action(), step.id(), step.description());
+    listeners.forEach(l -> l.stepFinished(step));
+  }
+
+  private SecretException stopped(RotationStep step, FleetException e) {
+    listeners.forEach(l -> l.stepFailed(step, e));
+    LOG.error("rotation stopped at {}: {}", step.id(), e.getMessage());
+    return new SecretException(
+        step.name(),
+        "rotation stopped at "
+            + step.id()
+            + " ("
+            + step.action()
+            + "): "
+            + e.getMessage()
+            + "; the secrets finished before it are saved: fix the cause and run the"
+            + " rotation again to continue",
+        e);
   }
 
   private void warn(String w, RotationResult.Builder result) {
@@ -221,32 +337,33 @@ public final class RotationExecutor {
         return save(step, reencrypt(step, current));
       case REMOVE:
         return save(
-            d ->
-                step.host().isPresent()
-                    ? d.withoutHostSecret(step.host().get(), step.name())
-                    : d.withoutSharedSecret(step.name()));
+            step.host().isPresent()
+                ? FleetDataJournal.Change.withoutHostSecret(step.host().get(), step.name())
+                : FleetDataJournal.Change.withoutSharedSecret(step.name()));
       default:
         return current;
     }
   }
 
   private FleetData save(RotationStep step, StoredSecret secret) {
-    return save(
-        current ->
-            step.host().isPresent()
-                ? current.withHostSecret(step.host().get(), step.name(), secret)
-                : current.withSharedSecret(
-                    step.name(), SharedSecretData.of(step.ownersAfter(), secret)));
+    return save(change(step, secret));
+  }
+
+  private static FleetDataJournal.Change change(RotationStep step, StoredSecret secret) {
+    return step.host().isPresent()
+        ? FleetDataJournal.Change.hostSecret(step.host().get(), step.name(), secret)
+        : FleetDataJournal.Change.sharedSecret(
+            step.name(), SharedSecretData.of(step.ownersAfter(), secret));
   }
 
   /**
-   * Applies {@code change} to the data as this rotation last loaded or saved it, and saves. No
-   * reload: the store refuses to save over a file that changed meanwhile, which stops the rotation
-   * with everything done so far saved.
+   * Applies {@code change} to the data as this rotation last loaded or saved it, and makes it
+   * durable. No reload: the store refuses to save over a file that changed meanwhile, which stops
+   * the rotation with everything done so far saved.
    */
-  private FleetData save(java.util.function.UnaryOperator<FleetData> change) {
-    FleetData updated = change.apply(latest);
-    store.save(updated);
+  private FleetData save(FleetDataJournal.Change change) {
+    FleetData updated = change.applyTo(latest);
+    saves.record(List.of(change), updated);
     latest = updated;
     return updated;
   }
@@ -419,7 +536,7 @@ public final class RotationExecutor {
     return s.length() > 500 ? s.substring(0, 500) + "…" : s;
   }
 
-  private Connection connection(String host) {
+  private synchronized Connection connection(String host) {
     Connection c = connections.get(host);
     if (c != null && c.isOpen()) {
       return c;
@@ -436,7 +553,7 @@ public final class RotationExecutor {
     return c;
   }
 
-  private void closeConnections() {
+  private synchronized void closeConnections() {
     for (Connection c : connections.values()) {
       try {
         c.close();

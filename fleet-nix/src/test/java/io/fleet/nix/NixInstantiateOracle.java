@@ -93,7 +93,11 @@ final class NixInstantiateOracle {
         return Optional.of(path + ": ours " + ours + ", nix " + nix);
       }
       BigDecimal a = new BigDecimal(ours.doubleValue()).round(MathContext.DECIMAL32);
-      BigDecimal six = new BigDecimal(ours.doubleValue()).round(new MathContext(6));
+      // printf's %g, which Nix uses, rounds the exact binary value half to even (39811.25 ->
+      // 39811.2).
+      BigDecimal six =
+          new BigDecimal(ours.doubleValue())
+              .round(new MathContext(6, java.math.RoundingMode.HALF_EVEN));
       BigDecimal b = nix.decimalValue();
       boolean equal = six.compareTo(b) == 0 || a.compareTo(b) == 0;
       return equal ? Optional.empty() : Optional.of(path + ": ours " + ours + ", nix " + nix);

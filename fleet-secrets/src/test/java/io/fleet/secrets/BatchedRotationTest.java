@@ -101,7 +101,7 @@ class BatchedRotationTest {
   int reencrypted(FleetData d) {
     int n = 0;
     for (Map.Entry<String, SharedSecretData> e : d.sharedSecrets().entrySet()) {
-      if (e.getValue().owners().equals(new java.util.TreeSet<>(List.of("a", "c")))) {
+      if (e.getValue().ownerSet().equals(new java.util.TreeSet<>(List.of("a", "c")))) {
         byte[] file = e.getValue().secret().part("secret").orElseThrow().bytes();
         assertThat(cipher.decrypt(file, List.of(f.keys.get("c").identity))).isEqualTo(value);
         assertThatThrownBy(() -> cipher.decrypt(file, List.of(f.keys.get("b").identity)))

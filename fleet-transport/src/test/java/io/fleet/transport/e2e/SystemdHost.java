@@ -327,7 +327,7 @@ public final class SystemdHost implements AutoCloseable {
     String nix = Files.readString(module);
     Matcher m =
         Pattern.compile(
-                "markerFromEarlierBoot = pkgs\\.writeScript \"[^\"]*\" ''\\n(.*?)\\n\\s*'';",
+                "markerFromEarlierBoot = (?:pkgs\\.writeScript|builtins\\.toFile) \"[^\"]*\" ''\\n(.*?)\\n\\s*'';",
                 Pattern.DOTALL)
             .matcher(nix);
     if (!m.find()) {

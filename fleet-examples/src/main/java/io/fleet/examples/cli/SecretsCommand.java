@@ -432,15 +432,16 @@ final class SecretsCommand {
                                     + s.dataFile
                                     + "; add it with add-shared"));
             HostSecrets.Recipients r = hs.recipients(data, owners);
-            StoredSecret.Builder b = StoredSecret.builder().from(old.secret());
+            Map<String, SecretPart> parts = new java.util.TreeMap<>();
             for (var e : old.secret().parts().entrySet()) {
               SecretPart p = e.getValue();
-              if (p.isEncrypted()) {
-                b.putParts(
-                    e.getKey(),
-                    SecretPart.encrypted(hs.reencrypt(p.bytes(), old.owners(), r.keys())));
-              }
+              parts.put(
+                  e.getKey(),
+                  p.isEncrypted()
+                      ? SecretPart.encrypted(hs.reencrypt(p.bytes(), old.owners(), r.keys()))
+                      : p);
             }
+            StoredSecret.Builder b = StoredSecret.builder().from(old.secret()).parts(parts);
             return r.data().withSharedSecret(name, SharedSecretData.of(owners, b.build()));
           });
       cli().err.println("re-encrypted shared " + name + " to " + owners);

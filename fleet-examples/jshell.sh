@@ -12,10 +12,12 @@ if [ "${FLEET_JSHELL_NO_BUILD:-}" != 1 ]; then
   (cd "$root" && mvn -B -q -pl fleet-examples -am compile -Dspotless.check.skip=true)
 fi
 cp="$(cat "$here/target/classpath.txt"):$here/target/classes"
+jshell=jshell
+if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/jshell" ]; then jshell="$JAVA_HOME/bin/jshell"; fi
 # Quiet logging in the jshell's execution JVM (warnings only).
 opts="-R-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
 case "$mode" in
-  --batch) printf '/exit\n' | exec jshell $opts --class-path "$cp" "$here/fleet.jsh" ;;
-  --empty) exec jshell $opts --class-path "$cp" ;;
-  *) exec jshell $opts --class-path "$cp" "$here/fleet.jsh" ;;
+  --batch) printf '/exit\n' | exec "$jshell" $opts --class-path "$cp" "$here/fleet.jsh" ;;
+  --empty) exec "$jshell" $opts --class-path "$cp" ;;
+  *) exec "$jshell" $opts --class-path "$cp" "$here/fleet.jsh" ;;
 esac

@@ -115,6 +115,13 @@ public final class FleetCli {
   Path identity;
 
   @Option(
+      names = "--nix-option",
+      paramLabel = "NAME=VALUE",
+      scope = ScopeType.INHERIT,
+      description = "A nix setting for evaluation and builds, e.g. substituters= (repeatable).")
+  java.util.Map<String, String> nixOptions = new java.util.LinkedHashMap<>();
+
+  @Option(
       names = "--ssh-key",
       paramLabel = "FILE",
       scope = ScopeType.INHERIT,

@@ -108,7 +108,9 @@ final class Session implements AutoCloseable {
         cli.data != null
             ? cli.data
             : flake.localDir().orElse(Path.of("").toAbsolutePath()).resolve("fleet.nix");
-    NixEvaluator nix = NixEvaluator.create();
+    NixEvaluator.Builder nixBuilder = NixEvaluator.builder();
+    cli.nixOptions.forEach(nixBuilder::option);
+    NixEvaluator nix = nixBuilder.build();
     Fleet fleet;
     try {
       fleet = nix.evaluate(flake.ref(), flake.configuration()).validate();

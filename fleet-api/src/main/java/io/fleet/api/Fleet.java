@@ -85,6 +85,21 @@ public abstract class Fleet {
   }
 
   /**
+   * A builder that starts from this fleet: its name, hosts, shared secrets, settings and the names
+   * of the modules already applied (their effects are in the hosts and secrets; they do not run
+   * again). Calls on it merge into what is there, as described at {@link Builder}; {@code build()}
+   * leaves this fleet unchanged.
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder().name(name());
+    hosts().values().forEach(b::host);
+    sharedSecrets().values().forEach(b::sharedSecret);
+    b.moduleNames.addAll(modules());
+    settings().forEach(b::setting);
+    return b;
+  }
+
+  /**
    * The host named {@code name}.
    *
    * @throws FleetConfigException if there is none
@@ -130,11 +145,20 @@ public abstract class Fleet {
       }
     }
     if (!unknown.isEmpty()) {
+      List<String> tags = new ArrayList<>();
+      for (String u : unknown) {
+        if (hosts().values().stream().anyMatch(h -> h.hasTag(u))) {
+          tags.add("@" + u);
+        }
+      }
       throw new FleetConfigException(
           "no such host(s) "
               + unknown
               + " in fleet "
               + Names.quote(name())
+              + (tags.isEmpty()
+                  ? ""
+                  : "; " + String.join(", ", tags) + " would choose the hosts with that tag")
               + "; it has "
               + hosts().keySet());
     }
@@ -440,8 +464,24 @@ public abstract class Fleet {
   }
 
   /**
-   * The fluent DSL. Hosts and secrets may be configured several times (each call adds to what is
-   * there, as Nix modules merge); modules run at {@link #build()}, in order, after everything else.
+   * The fluent DSL. Hosts and secrets may be configured several times, by the user and by modules;
+   * the calls merge as Nix modules do:
+   *
+   * <ul>
+   *   <li>{@link #host(String, Consumer)} and {@link #sharedSecret(String, Consumer)} configure the
+   *       host or secret further when it is already declared;
+   *   <li>sets add up: a host's tags and secrets, a secret's owners and {@code dependsOn},
+   *       whichever method sets them ({@code tags("a")}, {@code tags(List.of("a"))}, {@code
+   *       expectedOwners("b")}, {@code owners(List.of("b"))} all add);
+   *   <li>single values (a host's {@code system}, {@code target}, {@code systemPath}; a secret's
+   *       {@code generator}, file owner, group and mode, {@code regenerateOn…}) are replaced by the
+   *       later call; {@link #setting} replaces the setting of that key;
+   *   <li>{@link #host(Host)} and {@link #sharedSecret(SecretSpec)} replace the whole host or
+   *       secret; to remove tags or owners, use {@code replaceTags} or {@code replaceOwners}.
+   * </ul>
+   *
+   * Modules run at {@link #build()}, in order, after everything else, so "later" for a module means
+   * after every direct call.
    */
   @JsonPOJOBuilder(withPrefix = "")
   public static final class Builder {

@@ -15,8 +15,26 @@ public interface FleetModule {
   /** Configures the fleet under construction. */
   void configure(Fleet.Builder fleet);
 
-  /** A name for reports and {@link Fleet#modules()}; the class name unless overridden. */
+  /**
+   * A name for reports and {@link Fleet#modules()}: the class name unless overridden; for a lambda
+   * or an anonymous class, which have none, {@code "lambda module in <DeclaringClass>"} or {@code
+   * "anonymous module in <DeclaringClass>"} (name such a module with {@link #named}).
+   */
   default String name() {
-    return getClass().getSimpleName();
+    return ModuleNames.defaultName(getClass());
+  }
+
+  /**
+   * A module named {@code name} that runs {@code configure}: for modules written as lambdas, so
+   * that {@link Fleet#modules()} and reports show a name.
+   *
+   * <pre>{@code
+   * Fleet.builder().module(FleetModule.named("monitoring", f -> f.host("mon-1", h -> h.tags("mon"))))
+   * }</pre>
+   *
+   * @throws FleetConfigException if {@code name} is null or blank, or {@code configure} is null
+   */
+  static FleetModule named(String name, java.util.function.Consumer<Fleet.Builder> configure) {
+    return ModuleNames.named(name, configure);
   }
 }

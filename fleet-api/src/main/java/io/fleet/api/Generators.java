@@ -42,28 +42,79 @@ public final class Generators {
 
   private Generators() {}
 
-  /** A random password of 32 characters from letters and digits. */
+  /**
+   * The least strength {@link #password(int, String)} accepts, in bits: {@code length ×
+   * log2(distinct characters of the alphabet)} must reach it. With the default alphabet of 62
+   * letters and digits that is 11 characters; with digits only, 20.
+   */
+  public static final int PASSWORD_MIN_BITS = 64;
+
+  /** The longest password {@link #password(int, String)} accepts, in characters. */
+  public static final int PASSWORD_MAX_LENGTH = 65536;
+
+  /** A random password of 32 characters from letters and digits (190 bits). */
   public static GeneratorSpec password() {
     return password(32);
   }
 
-  /** A random password of {@code length} characters from letters and digits. */
+  /**
+   * A random password of {@code length} characters from the 62 letters and digits.
+   *
+   * @throws FleetConfigException if {@code length} is under 11 (less than {@value
+   *     #PASSWORD_MIN_BITS} bits) or over {@value #PASSWORD_MAX_LENGTH}
+   */
   public static GeneratorSpec password(int length) {
     return password(length, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
   }
 
   /**
-   * A random password of {@code length} characters drawn from {@code alphabet}.
+   * A random password of {@code length} characters drawn uniformly from {@code alphabet} (its
+   * distinct code points).
    *
-   * @throws FleetConfigException if {@code alphabet} is null (the generator refuses a length or
-   *     alphabet that cannot make a strong password)
+   * @throws FleetConfigException if {@code alphabet} is null or has fewer than two distinct
+   *     characters, if {@code length} is over {@value #PASSWORD_MAX_LENGTH}, or if the password
+   *     would have less than {@value #PASSWORD_MIN_BITS} bits of strength ({@code length ×
+   *     log2(distinct characters)}); the message says the shortest length that is strong enough
    */
   public static GeneratorSpec password(int length, String alphabet) {
     required(alphabet, "password alphabet");
+    String problem = passwordProblem(length, alphabet);
+    if (problem != null) {
+      throw new FleetConfigException("password generator: " + problem);
+    }
     return spec(PASSWORD)
         .putParameters("length", JSON.numberNode(length))
         .putParameters("alphabet", JSON.textNode(alphabet))
         .build();
+  }
+
+  /**
+   * Why a password of {@code length} characters from {@code alphabet} is refused, or null when it
+   * is strong enough: the rule of {@link #password(int, String)}, also applied by the generator to
+   * specs read from JSON.
+   */
+  public static String passwordProblem(long length, String alphabet) {
+    long distinct = alphabet.codePoints().distinct().count();
+    if (distinct < 2) {
+      return "the alphabet needs at least two distinct characters";
+    }
+    if (length > PASSWORD_MAX_LENGTH) {
+      return "length " + length + " is over the maximum of " + PASSWORD_MAX_LENGTH;
+    }
+    double bitsPerChar = Math.log(distinct) / Math.log(2);
+    if (length < 1 || length * bitsPerChar < PASSWORD_MIN_BITS) {
+      long least = (long) Math.ceil(PASSWORD_MIN_BITS / bitsPerChar);
+      return String.format(
+          java.util.Locale.ROOT,
+          "length %d is too weak (%.0f bits, at least %d needed): use a length of at least %d"
+              + " for an alphabet of %d characters",
+          length,
+          Math.max(0, length) * bitsPerChar,
+          PASSWORD_MIN_BITS,
+          least,
+          distinct);
+    }
+    return null;
   }
 
   /** {@code length} random bytes (the generator refuses a length that is not positive). */

@@ -3,6 +3,7 @@ package io.fleet.api;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -74,8 +75,13 @@ public abstract class Host {
   }
 
   /**
-   * Builds a {@link Host}; {@code name} is required. Calling a setter again replaces the value;
-   * {@link #tags(String...)} adds, and {@link #secret} declares a secret or configures it further.
+   * Builds a {@link Host}; {@code name} is required.
+   *
+   * <p>Merging, as Nix modules merge: tags <em>add up</em> whichever method sets them ({@link
+   * #tags(String...)}, {@link #tags(Collection)}, {@code addTags}), {@link #secret} declares a
+   * secret or configures it further (see {@link SecretSpec.Builder} for how a secret merges), and
+   * every single value ({@code system}, {@code target}, {@code systemPath} …) is replaced by a
+   * later call. To drop tags, call {@link #replaceTags(Collection)}.
    */
   public static class Builder extends ImmutableHost.Builder {
     /** Secrets declared with {@link #secret}, by name, still open to further configuration. */
@@ -84,6 +90,16 @@ public abstract class Host {
     /** Adds tags (every host also has {@value Host#ALL}). */
     public Builder tags(String... tags) {
       return addTags(tags);
+    }
+
+    /** Adds tags, as {@link #tags(String...)} does (a {@code List} or {@code Set} adds too). */
+    public Builder tags(Collection<String> tags) {
+      return addAllTags(tags);
+    }
+
+    /** Sets the tags to exactly {@code tags} (plus {@value Host#ALL}), dropping earlier ones. */
+    public Builder replaceTags(Collection<String> tags) {
+      return tags((Iterable<String>) tags);
     }
 
     /**

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.fleet.api.internal.JsonValues;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.Collection;
 import java.util.Optional;
 import java.util.SortedSet;
 import org.immutables.value.Value;
@@ -104,11 +104,38 @@ public abstract class SecretSpec {
     return new Builder();
   }
 
-  /** Builds a {@link SecretSpec}; {@code name} is required. */
+  /**
+   * Builds a {@link SecretSpec}; {@code name} is required.
+   *
+   * <p>Merging, as Nix modules merge: owners and {@code dependsOn} <em>add up</em> whichever method
+   * sets them ({@link #expectedOwners(String...)}, {@link #expectedOwners(Collection)}, {@link
+   * #owners(Collection)}, {@code addOwners}, {@link #dependsOn(String...)}), so two modules that
+   * each add an owner to one secret both count; every single value ({@code generator}, {@code
+   * fileMode}, {@code regenerateOnOwnerAdded} …) is replaced by a later call. To drop owners, call
+   * {@link #replaceOwners(Collection)}.
+   */
   public static class Builder extends ImmutableSecretSpec.Builder {
-    /** Sets the hosts that should have this shared secret (replacing earlier ones). */
+    /** Adds hosts that should have this shared secret (to those already declared). */
     public Builder expectedOwners(String... hosts) {
-      return owners(Arrays.asList(hosts));
+      return addOwners(hosts);
+    }
+
+    /** Adds hosts that should have this shared secret (to those already declared). */
+    public Builder expectedOwners(Collection<String> hosts) {
+      return addAllOwners(hosts);
+    }
+
+    /**
+     * Adds hosts that should have this shared secret, as {@link #expectedOwners(Collection)} does
+     * (an owner list given as a {@code List} or {@code Set} adds, like the varargs form).
+     */
+    public Builder owners(Collection<String> hosts) {
+      return addAllOwners(hosts);
+    }
+
+    /** Sets the owners to exactly {@code hosts}, dropping every owner declared before. */
+    public Builder replaceOwners(Collection<String> hosts) {
+      return owners((Iterable<String>) hosts);
     }
 
     /** Adds secrets this one is derived from. */

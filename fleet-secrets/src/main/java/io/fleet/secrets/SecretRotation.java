@@ -2,6 +2,7 @@ package io.fleet.secrets;
 
 import io.fleet.api.Fleet;
 import io.fleet.api.FleetConfigException;
+import io.fleet.api.Names;
 import io.fleet.api.SecretException;
 import io.fleet.api.data.FleetData;
 import io.fleet.api.data.FleetDataStore;
@@ -71,10 +72,14 @@ public final class SecretRotation {
    * host keys recorded in {@code data}, without any I/O. Secrets no owner host can decrypt are
    * planned for regeneration (there is no operator identity here).
    *
-   * @throws FleetConfigException if the declared secrets' dependencies are missing or cyclic
+   * @throws FleetConfigException if the fleet is invalid ({@link Fleet#validate()}: an owner that
+   *     is not a host, missing or cyclic dependencies …, every problem listed)
    */
   public static RotationPlan plan(Fleet fleet, FleetData data, Instant now) {
-    return new RotationPlanner(fleet, data, now, false).plan();
+    if (fleet == null) {
+      throw new FleetConfigException("SecretRotation.plan needs a fleet; give one");
+    }
+    return new RotationPlanner(fleet.validate(), data, now, false).plan();
   }
 
   /**
@@ -232,22 +237,31 @@ public final class SecretRotation {
     /**
      * The rotation.
      *
-     * @throws FleetConfigException if the fleet or store is missing
+     * @throws FleetConfigException if the fleet or store is missing, or the fleet is invalid
+     *     ({@link Fleet#validate()}, every problem listed): a rotation of an invalid fleet would
+     *     fail later with a less helpful message, or not at all
      */
     public SecretRotation build() {
       if (fleet == null || store == null) {
         throw new FleetConfigException(
             "SecretRotation needs a fleet and a store: call fleet(...) and store(...)");
       }
+      fleet.validate();
       return new SecretRotation(this);
     }
   }
 
   @Override
   public String toString() {
-    return "SecretRotation{fleet="
-        + config.fleet.name()
-        + ", operatorIdentity="
+    return "SecretRotation{fleet "
+        + Names.quote(config.fleet.name())
+        + " ("
+        + config.fleet.hosts().size()
+        + " hosts), store "
+        + config.store
+        + ", transport "
+        + (config.transport == null ? "none" : config.transport.toString())
+        + ", operator identity "
         + (config.operatorIdentity == null ? "none" : "configured")
         + "}";
   }

@@ -121,14 +121,20 @@ class GeneratorsTest {
   @Test
   void passwordRejectsBadParameters() {
     assertThatThrownBy(
-            () -> generator(Generators.PASSWORD).generate(request(Generators.password(0))))
+            () -> generator(Generators.PASSWORD).generate(request(passwordSpec(0, "ab"))))
         .isInstanceOf(SecretException.class)
         .hasMessageContaining("test-secret")
         .hasMessageContaining("length");
     assertThatThrownBy(
-            () -> generator(Generators.PASSWORD).generate(request(Generators.password(8, "aaa"))))
+            () -> generator(Generators.PASSWORD).generate(request(passwordSpec(80, "aaa"))))
         .isInstanceOf(SecretException.class)
         .hasMessageContaining("alphabet");
+    // A spec read from JSON skips Generators.password's check; the generator refuses it too.
+    assertThatThrownBy(
+            () -> generator(Generators.PASSWORD).generate(request(passwordSpec(3, "abcdefgh"))))
+        .isInstanceOf(SecretException.class)
+        .hasMessageContaining("too weak")
+        .hasMessageContaining("at least 22");
   }
 
   @Test
@@ -365,5 +371,16 @@ class GeneratorsTest {
     assertThatThrownBy(() -> g.generate(request(Generators.script("true"))))
         .isInstanceOf(SecretException.class)
         .hasMessageContaining("localConnection");
+  }
+
+  /** A password spec as it could come from JSON, not checked by {@link Generators#password}. */
+  private static io.fleet.api.GeneratorSpec passwordSpec(int length, String alphabet) {
+    return Generators.custom(
+        Generators.PASSWORD,
+        java.util.Map.of(
+            "length",
+            com.fasterxml.jackson.databind.node.IntNode.valueOf(length),
+            "alphabet",
+            com.fasterxml.jackson.databind.node.TextNode.valueOf(alphabet)));
   }
 }

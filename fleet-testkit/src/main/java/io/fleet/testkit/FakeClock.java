@@ -72,4 +72,10 @@ public final class FakeClock extends Clock {
   void onTick(Consumer<Instant> listener) {
     listeners.add(listener);
   }
+
+  /** What this is: a virtual clock and where it stands. */
+  @Override
+  public String toString() {
+    return "FakeClock{" + instant() + "}";
+  }
 }

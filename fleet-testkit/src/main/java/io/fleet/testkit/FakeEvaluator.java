@@ -206,4 +206,16 @@ public final class FakeEvaluator implements Evaluator {
           "fake export stopped: " + e.getMessage(), List.of("fake-nix", "export"), e);
     }
   }
+
+  /** What this is: the fleet it fakes and how many builds it made. */
+  @Override
+  public synchronized String toString() {
+    return "FakeEvaluator{fleet "
+        + io.fleet.api.Names.quote(fleet.name())
+        + ", "
+        + fleet.hosts().size()
+        + " hosts, "
+        + builds.size()
+        + " builds}";
+  }
 }

@@ -5,6 +5,7 @@ import io.fleet.api.deploy.HostProtocol;
 import io.fleet.api.spi.CommandResult;
 import io.fleet.api.spi.Shell;
 import io.fleet.api.spi.StorePathInfo;
+import io.fleet.testkit.internal.FakeHttp;
 import io.fleet.testkit.internal.FakeNar;
 import io.fleet.testkit.internal.OpenSshKeys;
 import java.io.ByteArrayInputStream;
@@ -97,6 +98,7 @@ public final class FakeHost {
   private final Map<Op, Fault> faults = new EnumMap<>(Op.class);
   private final List<String> rollbackLog = new ArrayList<>();
   private final Set<FakeTransport.FakeConnection> connections = new HashSet<>();
+  private final FakeHttp http = new FakeHttp();
 
   private long profileGeneration;
   private String currentSystem;
@@ -117,6 +119,7 @@ public final class FakeHost {
   private Duration virtualBusy = Duration.ZERO;
   private int connectionCount;
   private int reboots;
+  private int confirmations;
 
   FakeHost(
       String name,
@@ -336,8 +339,9 @@ public final class FakeHost {
   }
 
   /**
-   * The next {@code switch-to-configuration} fails (exit 1) after switching {@code
-   * /run/current-system}, as a failing unit does.
+   * The next {@code switch-to-configuration} fails after switching {@code /run/current-system}, as
+   * a failing unit does: it exits 4 (what {@code switch-to-configuration} exits with when units
+   * failed) and prints {@code warning: the following units failed: broken.service}.
    */
   public synchronized FakeHost failNextActivation() {
     failActivation = true;
@@ -362,8 +366,9 @@ public final class FakeHost {
   }
 
   /**
-   * Health checks ({@code systemctl is-system-running}) fail on every system but the one running
-   * now: the next system deployed is unhealthy, a rollback makes the host healthy again.
+   * Health checks ({@code systemctl is-system-running}, and GETs of the host's {@link #httpEndpoint
+   * HTTP endpoints}, which answer 503) fail on every system but the one running now: the next
+   * system deployed is unhealthy, a rollback makes the host healthy again.
    */
   public synchronized FakeHost failHealthChecksOfNewSystems() {
     unhealthyExceptOn = currentSystem;
@@ -403,6 +408,54 @@ public final class FakeHost {
   public synchronized FakeHost rebootDuring(Op op) {
     faults.put(op, Fault.REBOOT_DURING);
     return this;
+  }
+
+  /**
+   * Serves {@code path} over (fake) HTTP with {@code status}, for {@link
+   * io.fleet.api.deploy.HealthCheck#http} checks run by {@code FakeFleet.deployer()}: a check of
+   * {@code http://{host}/path} reaches this host by its deploy address.
+   */
+  public FakeHost httpEndpoint(String path, int status) {
+    http.serve(path, () -> status);
+    return this;
+  }
+
+  /**
+   * Serves {@code path} with the status {@code status} computes from this host at each request, for
+   * example {@code h -> h.currentSystem().equals(good) ? 200 : 500}.
+   */
+  public FakeHost httpEndpoint(String path, java.util.function.ToIntFunction<FakeHost> status) {
+    http.serve(path, () -> status.applyAsInt(this));
+    return this;
+  }
+
+  /**
+   * What a GET of {@code path} gets: the status, or why there is none (the host is down, or serves
+   * no such path); see {@link FakeFleet#httpProblem}.
+   */
+  synchronized FakeHttpAnswer httpGet(String path) {
+    if (unreachable) {
+      return FakeHttpAnswer.failure("connection timed out: fake host " + name + " is down");
+    }
+    Optional<Integer> status = http.status(path);
+    if (status.isEmpty()) {
+      return FakeHttpAnswer.status(
+          404,
+          "fake host "
+              + name
+              + " serves no "
+              + path
+              + " (it serves "
+              + http.paths()
+              + "): declare it with host.httpEndpoint(path, status)");
+    }
+    boolean healthy = unhealthyExceptOn == null || unhealthyExceptOn.equals(currentSystem);
+    return FakeHttpAnswer.status(healthy ? status.get() : 503, "");
+  }
+
+  /** How many deployments this host confirmed (a confirmation that found its own marker). */
+  public synchronized int confirmations() {
+    return confirmations;
   }
 
   /** The host becomes unreachable now (network down); its timers keep running. */
@@ -874,6 +927,7 @@ public final class FakeHost {
     }
     marker = null;
     bootWatchdogDue = null;
+    confirmations++;
     return CommandResult.of(
         0,
         "generation="

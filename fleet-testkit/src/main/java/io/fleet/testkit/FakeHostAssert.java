@@ -115,6 +115,75 @@ public final class FakeHostAssert extends AbstractAssert<FakeHostAssert, FakeHos
     return this;
   }
 
+  /**
+   * A deployment was confirmed on the host (it received a confirmation that found its own rollback
+   * marker) and no rollback marker is left, so no watchdog will roll it back.
+   */
+  public FakeHostAssert wasConfirmed() {
+    isNotNull();
+    if (actual.confirmations() == 0) {
+      failWithMessage(
+          "Expected host <%s> to have confirmed a deployment but it never did (rollbacks %s,"
+              + " generation %s, marker %s)",
+          actual.name(),
+          actual.rollbacks(),
+          actual.generation(),
+          actual.rollbackMarker().map(Object::toString).orElse("none"));
+    }
+    return hasNoRollbackMarker();
+  }
+
+  /** No deployment was ever confirmed on the host. */
+  public FakeHostAssert wasNotConfirmed() {
+    isNotNull();
+    if (actual.confirmations() != 0) {
+      failWithMessage(
+          "Expected host <%s> never to have confirmed a deployment but it confirmed %s",
+          actual.name(), actual.confirmations());
+    }
+    return this;
+  }
+
+  /**
+   * The host runs and boots a system other than the one it started with (generation 1's), on its
+   * newest generation, with no rollback marker left: a deployment took effect and stayed.
+   */
+  public FakeHostAssert isOnNewSystem() {
+    isNotNull();
+    String initial = actual.systemOfGeneration(1).orElse(null);
+    long newest = actual.generations().keySet().stream().mapToLong(Long::longValue).max().orElse(1);
+    if (actual.currentSystem().equals(initial)
+        || !actual.currentSystem().equals(actual.profileSystem())
+        || actual.generation() != newest
+        || actual.rollbackMarker().isPresent()) {
+      failWithMessage(
+          "Expected host <%s> to be on a new system but it runs <%s> and boots <%s> (generation"
+              + " %s of %s; it started with <%s>; marker %s; rollbacks %s)",
+          actual.name(),
+          actual.currentSystem(),
+          actual.profileSystem(),
+          actual.generation(),
+          newest,
+          initial,
+          actual.rollbackMarker().map(Object::toString).orElse("none"),
+          actual.rollbacks());
+    }
+    return this;
+  }
+
+  /** The host runs and boots the system it started with (generation 1's). */
+  public FakeHostAssert isOnInitialSystem() {
+    isNotNull();
+    String initial = actual.systemOfGeneration(1).orElse(null);
+    if (!actual.currentSystem().equals(initial) || !actual.profileSystem().equals(initial)) {
+      failWithMessage(
+          "Expected host <%s> to be on the system it started with <%s> but it runs <%s> and"
+              + " boots <%s>",
+          actual.name(), initial, actual.currentSystem(), actual.profileSystem());
+    }
+    return this;
+  }
+
   /** The host has file {@code path} (such as an installed secret). */
   public FakeHostAssert hasFile(String path) {
     isNotNull();

@@ -161,4 +161,10 @@ public final class FakeTransport implements Transport {
       host.unregister(this);
     }
   }
+
+  /** What this is: the fake hosts it reaches. */
+  @Override
+  public String toString() {
+    return "FakeTransport{" + hosts.size() + " fake hosts" + (closed ? ", closed" : "") + "}";
+  }
 }

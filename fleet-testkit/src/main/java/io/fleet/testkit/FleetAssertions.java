@@ -3,8 +3,8 @@ package io.fleet.testkit;
 import io.fleet.api.deploy.DeploymentReport;
 
 /**
- * The entry point of the testkit's AssertJ assertions: {@code assertThat(fakeHost)} and {@code
- * assertThat(report)}.
+ * The entry point of the testkit's AssertJ assertions: {@code assertThat(fakeHost)}, {@code
+ * assertThat(fakeFleet)} and {@code assertThat(report)}.
  */
 public final class FleetAssertions {
   private FleetAssertions() {}
@@ -12,6 +12,11 @@ public final class FleetAssertions {
   /** Assertions on a fake host: generation, running system, marker, rollbacks. */
   public static FakeHostAssert assertThat(FakeHost host) {
     return new FakeHostAssert(host);
+  }
+
+  /** Assertions on every host of a fake fleet at once: new systems, confirmations, rollbacks. */
+  public static FakeFleetAssert assertThat(FakeFleet fleet) {
+    return new FakeFleetAssert(fleet);
   }
 
   /** Assertions on a deployment report: outcomes, failed steps, errors, generations. */

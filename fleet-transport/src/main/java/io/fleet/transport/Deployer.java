@@ -22,6 +22,7 @@ import io.fleet.api.spi.StorePathInfo;
 import io.fleet.api.spi.Transport;
 import io.fleet.transport.internal.Events;
 import io.fleet.transport.internal.HostRun;
+import io.fleet.transport.internal.HttpFailures;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,6 +42,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -119,11 +121,28 @@ public final class Deployer {
   public interface HttpProbe {
     /** Whether {@code url} answers a GET with a 2xx status within {@code timeout}. */
     boolean isHealthy(URI url, Duration timeout);
+
+    /**
+     * Why {@code url} is not healthy (the status it answered, an unknown host, a refused
+     * connection, a timeout), or empty when it answers a 2xx status within {@code timeout}. The
+     * report shows this; the default says only that no 2xx came, so override it to say more.
+     */
+    default Optional<String> problem(URI url, Duration timeout) {
+      return isHealthy(url, timeout) ? Optional.empty() : Optional.of("did not answer 2xx");
+    }
   }
 
-  /** Starts a plan for {@code fleet}: choose hosts, action and policies, then {@code build()}. */
+  /**
+   * Starts a plan for {@code fleet}: choose hosts, action and policies, then {@code build()}.
+   *
+   * @throws FleetConfigException if {@code fleet} is null or invalid ({@link Fleet#validate()},
+   *     every problem listed)
+   */
   public Planner plan(Fleet fleet) {
-    return new Planner(Objects.requireNonNull(fleet, "fleet"));
+    if (fleet == null) {
+      throw new FleetConfigException("Deployer.plan needs a fleet; give one");
+    }
+    return new Planner(fleet.validate());
   }
 
   /**
@@ -354,21 +373,39 @@ public final class Deployer {
   }
 
   private static HttpProbe defaultProbe() {
-    return (url, timeout) -> {
+    return new JdkHttpProbe();
+  }
+
+  /** The default probe: the JDK's {@code HttpClient}, saying why a check failed. */
+  private static final class JdkHttpProbe implements HttpProbe {
+    @Override
+    public boolean isHealthy(URI url, Duration timeout) {
+      return problem(url, timeout).isEmpty();
+    }
+
+    @Override
+    public Optional<String> problem(URI url, Duration timeout) {
       try {
         HttpClient client = HttpClient.newBuilder().connectTimeout(timeout).build();
         HttpResponse<Void> resp =
             client.send(
                 HttpRequest.newBuilder(url).timeout(timeout).GET().build(),
                 HttpResponse.BodyHandlers.discarding());
-        return resp.statusCode() / 100 == 2;
+        return resp.statusCode() / 100 == 2
+            ? Optional.empty()
+            : Optional.of("answered HTTP " + resp.statusCode());
       } catch (java.io.IOException e) {
-        return false;
+        return Optional.of(HttpFailures.describe(e, url, timeout));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return false;
+        return Optional.of("interrupted");
       }
-    };
+    }
+
+    @Override
+    public String toString() {
+      return "the JDK's HttpClient";
+    }
   }
 
   /** Makes a {@link DeploymentPlan} for a fleet; get one from {@link Deployer#plan}. */
@@ -636,6 +673,18 @@ public final class Deployer {
         + "-"
         + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000000) | 0x1000000)
             .substring(1);
+  }
+
+  /** What this deployer is: its transport and evaluator. */
+  @Override
+  public String toString() {
+    return "Deployer{transport "
+        + transport
+        + ", evaluator "
+        + (evaluator == null ? "none" : evaluator.toString())
+        + ", "
+        + listeners.size()
+        + " listener(s)}";
   }
 
   /** Builds a {@link Deployer}. */

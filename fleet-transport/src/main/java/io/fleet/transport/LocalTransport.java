@@ -72,4 +72,13 @@ public final class LocalTransport implements Transport {
       pumps.shutdownNow();
     }
   }
+
+  /** What this is: commands on this machine. */
+  @Override
+  public String toString() {
+    return "LocalTransport{this machine"
+        + (needsSudo ? ", through sudo" : "")
+        + (closed.get() ? ", closed" : "")
+        + "}";
+  }
 }

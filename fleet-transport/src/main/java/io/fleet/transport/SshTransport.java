@@ -523,4 +523,17 @@ public final class SshTransport implements Transport {
       return new SshTransport(this);
     }
   }
+
+  /** What this is: an SSH transport and how it checks host keys. */
+  @Override
+  public String toString() {
+    return "SshTransport{"
+        + (pinnedKeys.isEmpty() ? "" : pinnedKeys.size() + " pinned host keys, ")
+        + knownHosts.map(p -> "known hosts " + p + ", ").orElse("")
+        + (acceptUnknownHostKeys ? "accepts unknown host keys, " : "")
+        + open.size()
+        + " open connections"
+        + (closed.get() ? ", closed" : "")
+        + "}";
+  }
 }

@@ -1,6 +1,10 @@
 package io.fleet.api.deploy;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.fleet.api.FleetConfigException;
+import io.fleet.api.FleetJson;
 import io.fleet.api.FleetStyle;
 import io.fleet.api.Host;
 import io.fleet.api.Names;
@@ -19,9 +23,15 @@ import org.immutables.value.Value;
  * the system path per host, each system's closure (so the copy needs no further evaluation), the
  * batches, and the fleet policies. Make one with {@code Deployer.plan(fleet)}; run it with {@code
  * Deployer.execute(plan)}.
+ *
+ * <p>A plan is a value: {@link #toJson()} writes it (with {@link FleetJson}) and {@link #fromJson}
+ * reads it back equal, so a plan can be reviewed, stored and executed later; {@link #summary()}
+ * describes it for people, and {@link #toString()} is one short line (the closures are left out).
  */
 @Value.Immutable
 @FleetStyle
+@JsonSerialize(as = ImmutableDeploymentPlan.class)
+@JsonDeserialize(as = ImmutableDeploymentPlan.class)
 public abstract class DeploymentPlan {
   private static final String NIX_BASE32 = "0123456789abcdfghijklmnpqrsvwxyz";
 
@@ -123,6 +133,7 @@ public abstract class DeploymentPlan {
   }
 
   @Value.Lazy
+  @JsonIgnore
   Map<String, Host> hostsByName() {
     Map<String, Host> m = new java.util.HashMap<>();
     for (Host h : hosts()) {
@@ -221,6 +232,141 @@ public abstract class DeploymentPlan {
     if (!problems.isEmpty()) {
       throw new FleetConfigException("deployment plan is invalid:", problems);
     }
+  }
+
+  /** This plan as JSON; {@link #fromJson} reads it back. */
+  public String toJson() {
+    return FleetJson.toJson(this);
+  }
+
+  /**
+   * Reads a plan written by {@link #toJson()}, checking it as a built plan is checked.
+   *
+   * @throws FleetConfigException if the text is not such a plan (with line and column), or the plan
+   *     it describes is invalid
+   */
+  public static DeploymentPlan fromJson(String json) {
+    try {
+      return FleetJson.fromJson(json, DeploymentPlan.class);
+    } catch (FleetConfigException e) {
+      throw e;
+    } catch (IllegalArgumentException | IllegalStateException | NullPointerException e) {
+      throw new FleetConfigException(
+          "DeploymentPlan JSON does not describe a complete plan: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A description for people, several lines: the action, hosts, batches and policies, then each
+   * host's system with the size of its closure, then the health checks.
+   */
+  public String summary() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("deployment ")
+        .append(id())
+        .append(": ")
+        .append(action())
+        .append(" on ")
+        .append(count(hosts().size(), "host"))
+        .append(" in ")
+        .append(count(batches().size(), "batch"))
+        .append(", parallelism ")
+        .append(parallelism())
+        .append(keepGoing() ? ", keep going after a failure" : ", stop at the first failure");
+    if (rollbackSucceededOnFailure()) {
+      sb.append(", roll back succeeded hosts when one fails");
+    }
+    if (substituteOnHost()) {
+      sb.append(", hosts substitute from their caches first");
+    }
+    sb.append(", rollback window ").append(rollbackWindow());
+    for (int i = 0; i < batches().size(); i++) {
+      sb.append("\n  batch ").append(i + 1);
+      if (i == 0 && batches().size() > 1) {
+        sb.append(" (canary)");
+      }
+      sb.append(": ").append(String.join(", ", batches().get(i)));
+    }
+    for (Host h : hosts()) {
+      String system = systems().get(h.name());
+      List<StorePathInfo> closure = closureOf(h.name());
+      long bytes = closure.stream().mapToLong(StorePathInfo::narSize).sum();
+      sb.append("\n  ")
+          .append(h.name())
+          .append(": ")
+          .append(system)
+          .append(" (")
+          .append(count(closure.size(), "path"))
+          .append(", ")
+          .append(humanBytes(bytes))
+          .append(")");
+    }
+    if (healthChecks().isEmpty()) {
+      sb.append("\n  no health checks");
+    }
+    for (HealthCheck c : healthChecks()) {
+      sb.append("\n  health check: ").append(c.name());
+      if (c.attempts() > 1) {
+        sb.append(" (").append(c.attempts()).append(" attempts, ").append(c.interval()).append(")");
+      }
+    }
+    return sb.toString();
+  }
+
+  /**
+   * One line: id, action, hosts (the first few), batches, distinct systems and paths; never the
+   * closures themselves.
+   */
+  @Override
+  public String toString() {
+    List<String> names = new ArrayList<>();
+    for (Host h : hosts()) {
+      if (names.size() == 5) {
+        names.add("… " + (hosts().size() - 5) + " more");
+        break;
+      }
+      names.add(h.name());
+    }
+    long paths =
+        closures().values().stream()
+            .flatMap(List::stream)
+            .map(StorePathInfo::path)
+            .distinct()
+            .count();
+    return "DeploymentPlan{"
+        + id()
+        + ", "
+        + action()
+        + ", "
+        + count(hosts().size(), "host")
+        + " "
+        + names
+        + ", "
+        + count(batches().size(), "batch")
+        + ", "
+        + count(new HashSet<>(systems().values()).size(), "system")
+        + ", "
+        + count((int) paths, "path")
+        + "}";
+  }
+
+  private static String count(int n, String noun) {
+    String plural = noun.endsWith("ch") ? noun + "es" : noun + "s";
+    return n + " " + (n == 1 ? noun : plural);
+  }
+
+  private static String humanBytes(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB"};
+    double v = bytes;
+    int u = -1;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
   }
 
   /** A builder; most users go through {@code Deployer.plan(fleet)} instead. */

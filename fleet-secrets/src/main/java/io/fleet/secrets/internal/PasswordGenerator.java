@@ -14,7 +14,6 @@ import java.util.Arrays;
  * (code points), as the private part {@code secret}.
  */
 public final class PasswordGenerator implements SecretGenerator {
-  static final int MAX_LENGTH = 65536;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   /** For {@code ServiceLoader}. */
@@ -33,14 +32,11 @@ public final class PasswordGenerator implements SecretGenerator {
             .generator()
             .text("alphabet")
             .orElse("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
-    if (length < 1 || length > MAX_LENGTH) {
-      throw GeneratedSecret.invalid(
-          request, "length " + length + " is out of range: use 1 to " + MAX_LENGTH);
+    String problem = Generators.passwordProblem(length, alphabet);
+    if (problem != null) {
+      throw GeneratedSecret.invalid(request, problem);
     }
     int[] symbols = alphabet.codePoints().distinct().toArray();
-    if (symbols.length < 2) {
-      throw GeneratedSecret.invalid(request, "the alphabet needs at least two distinct characters");
-    }
     StringBuilder sb = new StringBuilder((int) length);
     for (int i = 0; i < length; i++) {
       sb.appendCodePoint(symbols[RANDOM.nextInt(symbols.length)]);

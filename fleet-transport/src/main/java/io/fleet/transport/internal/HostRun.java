@@ -378,10 +378,11 @@ public final class HostRun {
         }
       } else {
         URI url = check.urlFor(host.deployTarget().address()).orElseThrow();
-        if (http.isHealthy(url, check.timeout())) {
+        Optional<String> problem = http.problem(url, check.timeout());
+        if (problem.isEmpty()) {
           return;
         }
-        why = "GET " + url + " did not answer 2xx";
+        why = "GET " + url + ": " + problem.get();
       }
     }
     events.failed(name, DeployStep.CHECK, check.name() + ": " + why);

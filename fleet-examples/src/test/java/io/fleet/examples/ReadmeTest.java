@@ -2,11 +2,16 @@ package io.fleet.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fleet.api.Fleet;
 import io.fleet.examples.cli.ExitCode;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +22,12 @@ import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.platform.engine.discovery.DiscoverySelectors;
+import org.junit.platform.launcher.Launcher;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
+import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
  * The README cannot rot: it starts with the two commands (the demo, which {@link DemoTest} runs,
@@ -106,6 +117,69 @@ class ReadmeTest {
           .isZero();
       assertThat(dir.resolve("classes").resolve(c.group(1) + ".class")).exists();
     }
+  }
+
+  /** Compiles java block {@code n} (1-based) of the README and loads its class. */
+  Class<?> compileAndLoad(int n) throws Exception {
+    String code = blocks().stream().filter(b -> b[0].equals("java")).toList().get(n - 1)[1];
+    Matcher c = CLASS.matcher(code);
+    assertThat(c.find()).isTrue();
+    Path dir = Files.createDirectories(tmp.resolve("run-" + n));
+    Path source = dir.resolve(c.group(1) + ".java");
+    Files.writeString(source, code);
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    boolean ok =
+        javac
+            .getTask(
+                null,
+                null,
+                null,
+                List.of(
+                    "-classpath",
+                    System.getProperty("java.class.path"),
+                    "-d",
+                    dir.toString(),
+                    "-proc:none"),
+                null,
+                javac.getStandardFileManager(null, null, null).getJavaFileObjects(source.toFile()))
+            .call();
+    assertThat(ok).isTrue();
+    URLClassLoader loader =
+        new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader());
+    return loader.loadClass(c.group(1));
+  }
+
+  @Test
+  void theReadmesJUnitExamplePasses() throws Exception {
+    Class<?> test = compileAndLoad(2);
+    assertThat(test.getSimpleName()).isEqualTo("WebTierTest");
+    SummaryGeneratingListener listener = new SummaryGeneratingListener();
+    Launcher launcher = LauncherFactory.create();
+    launcher.execute(
+        LauncherDiscoveryRequestBuilder.request()
+            .selectors(DiscoverySelectors.selectClass(test))
+            .build(),
+        listener);
+    TestExecutionSummary summary = listener.getSummary();
+    StringWriter failures = new StringWriter();
+    summary.printFailuresTo(new PrintWriter(failures), 20);
+    assertThat(summary.getTestsSucceededCount()).as(failures.toString()).isEqualTo(2);
+    assertThat(summary.getTotalFailureCount()).as(failures.toString()).isZero();
+  }
+
+  @Test
+  void theReadmesDslExampleMergesAsTheReadmeSays() throws Exception {
+    Class<?> dsl = compileAndLoad(3);
+    Method m = dsl.getDeclaredMethod("fleet");
+    m.setAccessible(true);
+    Fleet fleet = (Fleet) m.invoke(null);
+    assertThat(fleet.host("worker-1").tags()).contains("worker", "gpu");
+    assertThat(fleet.sharedSecret("ca.pem").get().owners()).containsExactly("cp-1", "worker-1");
+    assertThat(fleet.modules()).containsExactly("monitoring");
+    assertThat(fleet.hosts()).containsKey("mon-1");
+    Method more = dsl.getDeclaredMethod("withAnotherWorker", Fleet.class);
+    more.setAccessible(true);
+    assertThat(((Fleet) more.invoke(null, fleet)).hosts()).containsKey("worker-2");
   }
 
   @Test

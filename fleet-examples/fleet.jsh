@@ -11,27 +11,36 @@ import io.fleet.nix.FleetNixFile;
 import java.nio.file.*;
 import java.util.*;
 
-// 1. Build a fleet with the DSL: three hosts, tags, a shared secret owned by two of them.
+// 1. Build a fleet with the DSL: three hosts, tags, a module, a shared secret owned by two hosts.
+FleetModule backups = FleetModule.named("backups", f -> f.host("db-1", h -> h.secret("backup-key", s -> s.generator(Generators.ed25519()))));
 Fleet fleet = Fleet.builder().
     host("web-1", h -> h.tags("web")).
     host("web-2", h -> h.tags("web")).
-    host("db-1", h -> h.tags("db").secret("backup-key", s -> s.generator(Generators.ed25519()))).
-    sharedSecret("db-password", s -> s.expectedOwners("web-1", "db-1").generator(Generators.password(32))).
+    host("db-1", h -> h.tags("db")).
+    module(backups).
+    sharedSecret("db-password", s -> s.expectedOwners("web-1").generator(Generators.password(32))).
+    sharedSecret("db-password", s -> s.expectedOwners("db-1")).
     build();
+System.out.println("db-password owners (they add up): " + fleet.sharedSecret("db-password").get().owners() + ", modules " + fleet.modules());
 
 // 2. Validate it: every cross-object problem at once (none here).
 fleet.validate();
 System.out.println("fleet " + fleet.name() + ": hosts " + fleet.hosts().keySet() + ", problems " + fleet.problems());
 System.out.println("@web selects " + fleet.select(List.of("@web"), List.of()).stream().map(Host::name).toList());
 
-// 3. Fake hosts for every host of the fleet, and a deployer wired to them.
+// A fleet is a value: toBuilder() makes a changed copy.
+System.out.println("with web-3: " + fleet.toBuilder().host("web-3", h -> h.tags("web")).build().hosts().keySet());
+
+// 3. Fake hosts for every host of the fleet, and a deployer wired to them (transport, evaluator,
+//    virtual clock, fake HTTP endpoints).
 FakeFleet fake = FakeFleet.of(fleet);
-Deployer deployer = Deployer.builder().transport(fake.transport()).evaluator(fake.evaluator()).
-    clock(fake.clock(), fake.clock()::sleep).build();
+Deployer deployer = fake.deployer();
+System.out.println(fake);
 
 // 4. Plan a deployment: a canary first, then the rest.
 DeploymentPlan plan = deployer.plan(fleet).action(DeployAction.SWITCH).canary(1).keepGoing(true).build();
-System.out.println("plan: " + plan.hosts().size() + " hosts in batches " + plan.batches());
+System.out.println(plan.summary());
+System.out.println("the plan as JSON: " + plan.toJson().length() + " characters, reads back with " + DeploymentPlan.fromJson(plan.toJson()).hosts().size() + " hosts");
 
 // 5. Break a host: web-2's new system will fail to activate.
 fake.host("web-2").failNextActivation();
@@ -48,8 +57,7 @@ System.out.println("the JSON reads back: " + again.hostsWith(HostOutcome.ROLLED_
 
 // 7. Rotate the secrets into a fleet.nix: generated, encrypted to each host's SSH key.
 Path data = Files.createTempDirectory("fleet-jsh-").resolve("fleet.nix");
-SecretRotation rotation = SecretRotation.builder().fleet(fleet).store(FleetNixFile.at(data)).
-    transport(fake.transport()).clock(fake.clock()).build();
+SecretRotation rotation = fake.rotation(FleetNixFile.at(data));
 RotationPlan secrets = rotation.plan();
 secrets.pending().forEach(s -> System.out.println(s.action() + " " + s.host().map(h -> h + "/").orElse("") + s.name() + ": " + s.description()));
 RotationResult rotated = rotation.execute(secrets);

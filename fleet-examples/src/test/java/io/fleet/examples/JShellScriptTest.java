@@ -28,7 +28,11 @@ class JShellScriptTest {
     assertThat(r.out())
         .as(all)
         .contains(
+            "db-password owners (they add up): [db-1, web-1], modules [backups]",
             "fleet default: hosts [db-1, web-1, web-2], problems []",
+            "with web-3: [db-1, web-1, web-2, web-3]",
+            "batch 1 (canary): db-1",
+            "reads back with 3 hosts",
             "@web selects [web-1, web-2]",
             "{CONFIRMED=2, ROLLED_BACK=1}",
             "web-2 is back on generation 1, web-1 is on 2",

@@ -27,12 +27,8 @@ class ShopDeploymentTest {
 
   @BeforeEach
   void wireTheDeployerToTheFakeHosts() {
-    deployer =
-        Deployer.builder()
-            .transport(fake.transport())
-            .evaluator(fake.evaluator())
-            .clock(fake.clock(), fake.clock()::sleep)
-            .build();
+    // Transport, evaluator, virtual clock and fake HTTP endpoints, all from the fake fleet.
+    deployer = fake.deployer();
   }
 
   @Test
@@ -40,12 +36,9 @@ class ShopDeploymentTest {
     DeploymentReport report = deployer.execute(deployer.plan(fake.fleet()).build());
 
     assertThat(report).isSuccessful().allHostsEnded(HostOutcome.CONFIRMED);
+    assertThat(fake).allOnNewSystem().allConfirmed().hasNoRollbackMarkers();
     for (FakeHost host : fake.hosts()) {
-      assertThat(host)
-          .isOnGeneration(2)
-          .isRunning(fake.newSystem(host.name()))
-          .hasNoRollbackMarker()
-          .receivedOnlyKnownCommands();
+      assertThat(host).isOnGeneration(2).isRunning(fake.newSystem(host.name()));
     }
   }
 
@@ -78,7 +71,8 @@ class ShopDeploymentTest {
         .isOnGeneration(1)
         .isRunning(fake.initialSystem("web-2"))
         .rolledBackBy("deployer");
-    assertThat(fake.host("db-1")).isOnGeneration(1);
+    assertThat(fake.host("db-1")).isOnGeneration(1).wasNotConfirmed();
+    assertThat(fake).hasOnNewSystemExactly("web-1", "web-3").hasRolledBackExactly("web-2");
   }
 
   @Test
@@ -95,6 +89,29 @@ class ShopDeploymentTest {
     fake.clock().advance(window.plusMinutes(1)); // virtual time: nothing sleeps
     web3.revive();
     assertThat(web3).rolledBackBy("watchdog").isOnGeneration(1).hasNoRollbackMarker();
+  }
+
+  @Test
+  void anHttpHealthCheckGatesEachHost() {
+    fake.host("web-1").httpEndpoint("/healthz", 200);
+    fake.host("web-2").httpEndpoint("/healthz", 500);
+    // web-3 serves nothing: its check fails too, and the report says why.
+    DeploymentReport report =
+        deployer.execute(
+            deployer
+                .plan(fake.fleet())
+                .select("@web")
+                .keepGoing(true)
+                .healthCheck(HealthCheck.http("http://{host}/healthz"))
+                .build());
+
+    assertThat(report)
+        .hasOutcome("web-1", HostOutcome.CONFIRMED)
+        .hasOutcome("web-2", HostOutcome.ROLLED_BACK)
+        .hasOutcome("web-3", HostOutcome.ROLLED_BACK)
+        .failedAt("web-2", DeployStep.CHECK);
+    assertThat(report.host("web-2").error()).hasValueSatisfying(e -> assertThat(e).contains("500"));
+    assertThat(fake.host("web-1")).isOnNewSystem().wasConfirmed();
   }
 
   @Test

@@ -37,11 +37,14 @@ class ShopSecretsTest {
     Path file = dir.resolve("fleet.nix");
     Fleet before = ShopFleet.build().validate();
     try (FakeFleet fake = FakeFleet.of(before)) {
-      RotationPlan first = rotation(before, fake, file).plan();
+      // fake.rotation(store) rotates the fake fleet's own secrets, wired to its hosts and clock.
+      SecretRotation initial = fake.rotation(FleetNixFile.at(file));
+      RotationPlan first = initial.plan();
       assertThat(first.counts()).containsEntry(RotationAction.GENERATE, 4); // 3 TLS keys + password
-      rotation(before, fake, file).execute(first);
+      initial.execute(first);
       byte[] sealed = sealedPassword(file);
 
+      // The changed fleet, on the same hosts (same host keys): a rotation built by hand.
       Fleet after = ShopFleet.build(List.of("db-1", "web-1", "web-2", "web-3"));
       RotationPlan second = rotation(after, fake, file).plan();
       assertThat(second.shared("db-password").get().action()).isEqualTo(RotationAction.REENCRYPT);

@@ -40,4 +40,14 @@ class FleetCliProcessTest {
 
     assertThat(cli("--fake", "3", "deploy", "--bogus").exit()).isEqualTo(ExitCode.USAGE);
   }
+
+  @Test
+  void loggingIsQuietByDefaultAndVerboseRaisesIt() {
+    ProcessRun quiet = cli("--fake", "2", "secrets", "regenerate");
+    assertThat(quiet.exit()).as(quiet.err()).isZero();
+    assertThat(quiet.err()).doesNotContain("INFO", "SLF4J");
+    ProcessRun verbose = cli("--fake", "2", "-v", "secrets", "regenerate");
+    assertThat(verbose.exit()).isZero();
+    assertThat(verbose.err()).contains("INFO SecretRotation - recorded the key of host web-1");
+  }
 }

@@ -107,6 +107,23 @@ class FleetCliTest {
   }
 
   @Test
+  void onATerminalProgressIsABarRedrawnInPlace() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit =
+        FleetCli.run(
+            new String[] {"--fake", "3", "deploy", "switch"},
+            new ByteArrayInputStream(new byte[0]),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            true);
+    assertThat(exit).isZero();
+    String bar = err.toString(StandardCharsets.UTF_8);
+    assertThat(bar).contains("\r[", "] 3/3 hosts").doesNotContain("web-1: preflight");
+    assertThat(bar).endsWith("\n");
+  }
+
+  @Test
   void textOutputIsATable() {
     Run r = run("--fake", "2", "deploy", "switch");
     assertThat(r.exit()).isZero();

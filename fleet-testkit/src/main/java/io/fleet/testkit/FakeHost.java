@@ -7,6 +7,7 @@ import io.fleet.api.spi.Shell;
 import io.fleet.api.spi.StorePathInfo;
 import io.fleet.testkit.internal.FakeHttp;
 import io.fleet.testkit.internal.FakeNar;
+import io.fleet.testkit.internal.ImportStream;
 import io.fleet.testkit.internal.OpenSshKeys;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -785,8 +786,9 @@ public final class FakeHost {
     diskFullOnCopy = false;
     int count = 0;
     try {
+      ImportStream stream = ImportStream.open(in);
       FakeNar.Entry e;
-      while ((e = FakeNar.readHeader(in)) != null) {
+      while ((e = stream.next()) != null) {
         if (diskFull && count >= 1) {
           return noSpace(stdout, imported, e);
         }
@@ -806,7 +808,7 @@ public final class FakeHost {
         if (e.size > freeBytes) {
           return noSpace(stdout, imported, e);
         }
-        FakeNar.skipBody(in, e);
+        stream.skipBody(e);
         if (!store.containsKey(e.path)) {
           freeBytes -= e.size;
           store.put(

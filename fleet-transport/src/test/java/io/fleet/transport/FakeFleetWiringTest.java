@@ -78,6 +78,25 @@ class FakeFleetWiringTest {
   }
 
   @Test
+  void unhealthyNewSystemsFailHttpChecksToo() {
+    fake.host("web-1").httpEndpoint("/health", 200).failHealthChecksOfNewSystems();
+    Deployer d = fake.deployer();
+    DeploymentReport r =
+        d.execute(
+            d.plan(fake.fleet())
+                .select("web-1")
+                .healthCheck(HealthCheck.http("http://{host}/health"))
+                .build());
+    assertThat(r)
+        .hasOutcome("web-1", HostOutcome.ROLLED_BACK)
+        .hasErrorContaining("web-1", "answered HTTP 503");
+    assertThat(fake.host("web-1")).isOnInitialSystem().wasNotConfirmed();
+    // back on the old system, the endpoint is healthy again
+    assertThat(fake.httpProblem(java.net.URI.create("http://web-1/health"), Duration.ofSeconds(1)))
+        .isEmpty();
+  }
+
+  @Test
   void aMissingFakeEndpointSaysHowToDeclareIt() {
     Deployer d = fake.deployer();
     DeploymentReport r =

@@ -39,7 +39,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>It interprets exactly the commands of {@link HostProtocol} (plus {@code systemctl
  * is-system-running} as a health check and what {@link FakeCommandHandler}s teach it); any other
  * command fails with {@link TransportException.Reason#UNSUPPORTED_COMMAND} naming it, and is kept
- * in {@link #unsupportedCommands()}.
+ * in {@link #unsupportedCommands()}. Its {@code nix-store --import} reads the fake evaluator's
+ * stream and a real {@code nix-store --export} stream alike, so systems built by the real nix can
+ * be deployed to it (see {@code FakeFleet.Builder#evaluator}); its {@link #httpEndpoint HTTP
+ * endpoints} answer HTTP health checks.
  *
  * <p>Script, exercise, verify: tell the host what will go wrong ({@link #failNextActivation()},
  * {@link #dropConnectionAfter(Op)}, {@link #kill()} …), run the code, then ask it what happened

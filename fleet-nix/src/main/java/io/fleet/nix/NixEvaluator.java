@@ -600,4 +600,14 @@ public final class NixEvaluator implements Evaluator {
       return new NixEvaluator(this);
     }
   }
+
+  /** What this is: the nix it drives and the options it passes. */
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder("NixEvaluator{").append(nix);
+    for (String a : commonArgs) {
+      sb.append(' ').append(a.isEmpty() ? "''" : a);
+    }
+    return sb.append(", ").append(known.size()).append(" systems known}").toString();
+  }
 }

@@ -253,7 +253,7 @@ class RotationPlanTest {
     assertThat(order.indexOf("shared/apiserver")).isLessThan(order.indexOf("host/a/kubelet"));
 
     // A dependency only re-encrypted does not cascade.
-    Fleet.Builder more = Fleet.builder();
+    Fleet.Builder more = Fleet.builder().host("c", h -> {});
     fleet.hosts().values().forEach(more::host);
     fleet.sharedSecrets().values().forEach(more::sharedSecret);
     Fleet moreOwners =

@@ -7,6 +7,7 @@ import io.fleet.api.spi.Shell;
 import io.fleet.api.spi.StorePathInfo;
 import io.fleet.testkit.internal.FakeHttp;
 import io.fleet.testkit.internal.FakeNar;
+import io.fleet.testkit.internal.ImportStream;
 import io.fleet.testkit.internal.OpenSshKeys;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -38,7 +39,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>It interprets exactly the commands of {@link HostProtocol} (plus {@code systemctl
  * is-system-running} as a health check and what {@link FakeCommandHandler}s teach it); any other
  * command fails with {@link TransportException.Reason#UNSUPPORTED_COMMAND} naming it, and is kept
- * in {@link #unsupportedCommands()}.
+ * in {@link #unsupportedCommands()}. Its {@code nix-store --import} reads the fake evaluator's
+ * stream and a real {@code nix-store --export} stream alike, so systems built by the real nix can
+ * be deployed to it (see {@code FakeFleet.Builder#evaluator}); its {@link #httpEndpoint HTTP
+ * endpoints} answer HTTP health checks.
  *
  * <p>Script, exercise, verify: tell the host what will go wrong ({@link #failNextActivation()},
  * {@link #dropConnectionAfter(Op)}, {@link #kill()} …), run the code, then ask it what happened
@@ -785,8 +789,9 @@ public final class FakeHost {
     diskFullOnCopy = false;
     int count = 0;
     try {
+      ImportStream stream = ImportStream.open(in);
       FakeNar.Entry e;
-      while ((e = FakeNar.readHeader(in)) != null) {
+      while ((e = stream.next()) != null) {
         if (diskFull && count >= 1) {
           return noSpace(stdout, imported, e);
         }
@@ -806,7 +811,7 @@ public final class FakeHost {
         if (e.size > freeBytes) {
           return noSpace(stdout, imported, e);
         }
-        FakeNar.skipBody(in, e);
+        stream.skipBody(e);
         if (!store.containsKey(e.path)) {
           freeBytes -= e.size;
           store.put(

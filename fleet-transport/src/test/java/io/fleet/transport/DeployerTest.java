@@ -244,7 +244,7 @@ class DeployerTest {
       assertThat(bad)
           .hasOutcome("web-2", HostOutcome.ROLLED_BACK)
           .failedAt("web-2", DeployStep.CHECK)
-          .hasErrorContaining("web-2", "did not answer 2xx");
+          .hasErrorContaining("web-2", "answered HTTP 404");
       assertThat(fake.host("web-2")).rolledBack().isOnGeneration(1).hasNoRollbackMarker();
     } finally {
       server.stop(0);

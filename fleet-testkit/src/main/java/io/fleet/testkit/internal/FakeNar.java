@@ -75,7 +75,7 @@ public final class FakeNar {
     }
     String[] f = line.split(" ");
     if (f.length != 4 || !f[0].equals("fake-nar")) {
-      throw new FleetException("not a fake-nar header: " + line);
+      throw new FleetException("not a fake-nar header: " + Printable.of(line));
     }
     List<String> refs = new ArrayList<>();
     if (!f[3].equals("-")) {

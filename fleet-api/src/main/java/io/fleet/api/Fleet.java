@@ -127,7 +127,8 @@ public abstract class Fleet {
    * The hosts chosen by {@code selectors} (names, {@code @tag}s or globs; none means every host),
    * minus those chosen by {@code skips}, in name order.
    *
-   * @throws FleetConfigException if a plain host name matches no host
+   * @throws FleetConfigException if a plain host name matches no host (the message lists the hosts,
+   *     and suggests {@code @name} when {@code name} is a tag)
    */
   public List<Host> select(Collection<String> selectors, Collection<String> skips) {
     if (selectors == null || skips == null) {

@@ -51,6 +51,15 @@ class FakeFleetRotationTest {
   }
 
   @Test
+  void wiredWithoutAStoreSaysToUseRotation() {
+    try (FakeFleet fake = FakeFleet.of(fleet())) {
+      assertThatThrownBy(() -> fake.wired(SecretRotation.class))
+          .isInstanceOf(FleetConfigException.class)
+          .hasMessageContaining("fakeFleet.rotation(store)");
+    }
+  }
+
+  @Test
   void anUnknownOwnerGivesTheValidationErrorNotAMissingKey() {
     Fleet bad = fleet().toBuilder().sharedSecret("db", s -> s.expectedOwners("c")).build();
     JsonFleetDataStore store = JsonFleetDataStore.at(dir.resolve("fleet.json"));

@@ -14,7 +14,9 @@ import org.immutables.value.Value;
  * A check that a freshly activated host is healthy, run before the deployment is confirmed: either
  * a command on the host (an argv; exit code 0 is healthy) or an HTTP URL fetched from the machine
  * running the deployer (a 2xx status is healthy). A check is tried up to {@link #attempts()} times,
- * {@link #interval()} apart, before it counts as failed.
+ * {@link #interval()} apart, before it counts as failed; the report of a failed HTTP check says why
+ * (the status, an unknown host, a refused connection, a timeout). On fake hosts, the testkit's
+ * {@code FakeFleet.deployer()} answers HTTP checks from each host's {@code httpEndpoint}s.
  */
 @Value.Immutable
 @FleetStyle

@@ -29,7 +29,9 @@ public final class RotationWiring implements ComponentWiring<SecretRotation> {
                 .orElseThrow(
                     () ->
                         new FleetConfigException(
-                            "a secret rotation needs a fleet data store: pass one")))
+                            "a secret rotation needs the store of the fleet data: use"
+                                + " fakeFleet.rotation(store) rather than"
+                                + " wired(SecretRotation.class)")))
         .transport(context.transport())
         .clock(context.clock())
         .build();

@@ -12,7 +12,7 @@ import java.nio.file.Path;
  * unpack} script, and referred to by locked {@code path:} references (with their {@code narHash},
  * so nix does not hash a whole nixpkgs again on every command).
  */
-final class SharedNixTrees {
+public final class SharedNixTrees {
   private final Path root;
 
   private SharedNixTrees(Path root) {
@@ -20,7 +20,7 @@ final class SharedNixTrees {
   }
 
   /** Unpacks the trees into {@code dir} (once; later calls find them). */
-  static SharedNixTrees unpack(Path dir) throws IOException, InterruptedException {
+  public static SharedNixTrees unpack(Path dir) throws IOException, InterruptedException {
     Path shared = ExternalTools.sharedDir().resolve("nix");
     Process p =
         new ProcessBuilder("sh", shared.resolve("unpack").toString(), dir.toString())
@@ -34,7 +34,7 @@ final class SharedNixTrees {
   }
 
   /** The locked reference of tree {@code name} (nixpkgs-lib, flake-parts, nixpkgs-20.09pre). */
-  String locked(String name) throws IOException, InterruptedException {
+  public String locked(String name) throws IOException, InterruptedException {
     Path tree = root.resolve(name);
     Path cache = root.resolve(name + ".locked-url");
     if (Files.isRegularFile(cache)

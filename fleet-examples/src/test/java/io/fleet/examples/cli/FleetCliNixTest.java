@@ -3,6 +3,7 @@ package io.fleet.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fleet.examples.bench.SharedNixTrees;
 import io.fleet.nix.NixEvaluator;
 import io.fleet.testkit.ExternalTools;
 import java.nio.file.Files;
@@ -21,14 +22,20 @@ class FleetCliNixTest {
   void infoAndBuildSystemsOnARealFlake() throws Exception {
     ExternalTools.require("nix");
     Path fleetNix = NixEvaluator.writeFleetFlake(tmp.resolve("fleet-nix"));
+    // fleet-nix's nixpkgs-lib input is the shared tree, so nothing is fetched.
+    String nixpkgsLib = SharedNixTrees.unpack(Path.of("target/nix-trees")).locked("nixpkgs-lib");
     Path flake = Files.createDirectories(tmp.resolve("cluster"));
     Files.writeString(
         flake.resolve("flake.nix"),
         "{\n"
+            + "  inputs.nixpkgs-lib.url = \""
+            + nixpkgsLib
+            + "\";\n"
             + "  inputs.fleet.url = \"path:"
             + fleetNix
             + "\";\n"
-            + "  outputs = { self, fleet }: {\n"
+            + "  inputs.fleet.inputs.nixpkgs-lib.follows = \"nixpkgs-lib\";\n"
+            + "  outputs = { self, fleet, ... }: {\n"
             + "    fleetConfigurations.prod = fleet.lib.fleetConfiguration {\n"
             + "      mkSystem = fleet.lib.shellSystem;\n"
             + "      modules = [ {\n"

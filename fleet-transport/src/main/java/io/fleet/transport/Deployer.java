@@ -282,6 +282,7 @@ public final class Deployer {
         .startedAt(started)
         .finishedAt(clock.instant())
         .cancelled(cancelled.get())
+        .rollback(plan.rollback())
         .hosts(ordered)
         .build();
   }
@@ -455,6 +456,16 @@ public final class Deployer {
     /** Keep deploying other hosts after one fails (a failed canary still stops the rest). */
     public Planner keepGoing(boolean keepGoing) {
       plan.keepGoing(keepGoing);
+      return this;
+    }
+
+    /**
+     * Whether a host that fails after the copy is rolled back (default true). {@code false} is the
+     * original's {@code --disable-rollback}: no watchdog stays armed, and a failed activation or
+     * health check leaves the host on the new generation, reported as failed.
+     */
+    public Planner rollback(boolean rollback) {
+      plan.rollback(rollback);
       return this;
     }
 

@@ -75,6 +75,18 @@ public abstract class DeploymentPlan {
     return false;
   }
 
+  /**
+   * Whether a host that fails after the copy returns to its previous generation (the default). When
+   * false, as the original's {@code --disable-rollback}, the deployer arms and confirms at once (so
+   * the host's lock and deployment id are checked as usual, but no watchdog stays armed and no
+   * marker is left), and a failed activation or health check leaves the host on the new generation,
+   * reported {@link HostOutcome#FAILED} with the activation's output.
+   */
+  @Value.Default
+  public boolean rollback() {
+    return true;
+  }
+
   /** Whether to return already confirmed hosts to their previous generation when another fails. */
   @Value.Default
   public boolean rollbackSucceededOnFailure() {
@@ -190,6 +202,11 @@ public abstract class DeploymentPlan {
     if (parallelism() < 1) {
       problems.add("parallelism " + parallelism() + " is less than 1");
     }
+    if (!rollback() && rollbackSucceededOnFailure()) {
+      problems.add(
+          "rollback is disabled but succeeded hosts are to be rolled back when one fails: enable"
+              + " rollback or drop rollbackSucceededOnFailure");
+    }
     if (rollbackWindow().compareTo(Duration.ofSeconds(10)) < 0) {
       problems.add("rollback window " + rollbackWindow() + " is shorter than 10 seconds");
     }
@@ -279,7 +296,11 @@ public abstract class DeploymentPlan {
     if (substituteOnHost()) {
       sb.append(", hosts substitute from their caches first");
     }
-    sb.append(", rollback window ").append(rollbackWindow());
+    if (rollback()) {
+      sb.append(", rollback window ").append(rollbackWindow());
+    } else {
+      sb.append(", rollback disabled");
+    }
     for (int i = 0; i < batches().size(); i++) {
       sb.append("\n  batch ").append(i + 1);
       if (i == 0 && batches().size() > 1) {

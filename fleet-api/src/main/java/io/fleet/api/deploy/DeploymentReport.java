@@ -41,6 +41,15 @@ public abstract class DeploymentReport {
     return false;
   }
 
+  /**
+   * Whether failed hosts were to be rolled back ({@link DeploymentPlan#rollback()}); false when the
+   * deployment ran with rollback disabled.
+   */
+  @Value.Default
+  public boolean rollback() {
+    return true;
+  }
+
   /** One report per planned host, in plan order. */
   public abstract List<HostReport> hosts();
 
@@ -84,6 +93,9 @@ public abstract class DeploymentReport {
                 Collectors.groupingBy(
                     HostReport::outcome, java.util.TreeMap::new, Collectors.counting()))
             .toString());
+    if (!rollback()) {
+      sb.append(", rollback disabled");
+    }
     for (HostReport h : hosts()) {
       if (!h.outcome().isSuccess()) {
         sb.append("\n  ").append(h.host()).append(": ").append(h.outcome());

@@ -35,8 +35,9 @@ final class DeployCommand {
     @Option(
         names = "--disable-rollback",
         description =
-            "The original's flag to deploy without the rollback watchdog. This library always arms"
-                + " it, so this flag is refused (exit 2) rather than silently ignored.")
+            "Deploy without automatic rollback: no watchdog stays armed, and a host whose"
+                + " activation or health check fails stays on the new generation and is reported"
+                + " FAILED (exit 1).")
     boolean disableRollback;
 
     @Option(
@@ -66,7 +67,8 @@ final class DeployCommand {
         names = "--health-check",
         paramLabel = "COMMAND",
         description =
-            "A command run on each host after activation; the host is rolled back if it fails.")
+            "A command run on each host after activation; the host is rolled back if it fails"
+                + " (unless --disable-rollback).")
     List<String> healthChecks = new ArrayList<>();
 
     @Option(
@@ -81,12 +83,6 @@ final class DeployCommand {
     @Override
     public Integer call() {
       FleetCli cli = deploy.cli;
-      if (disableRollback) {
-        throw new FleetCli.UsageException(
-            "--disable-rollback: Fleet for Java always arms the rollback watchdog, so a host whose"
-                + " activation fails or that stops answering returns to its previous generation;"
-                + " to change a host without it, run 'deploy upload' and activate on the host");
-      }
       try (Session s = Session.open(cli)) {
         if (!failActivation.isEmpty()) {
           if (s.fake.isEmpty()) {
@@ -108,7 +104,8 @@ final class DeployCommand {
                 .action(action())
                 .canary(canary)
                 .parallelism(parallel)
-                .keepGoing(!stopOnFailure);
+                .keepGoing(!stopOnFailure)
+                .rollback(!disableRollback);
         if (batchSize != null) {
           planner.batchSize(batchSize);
         }

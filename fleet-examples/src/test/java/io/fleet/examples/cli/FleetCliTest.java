@@ -131,10 +131,32 @@ class FleetCliTest {
   }
 
   @Test
-  void disableRollbackIsRefusedNotIgnored() {
-    Run r = run("--fake", "2", "deploy", "switch", "--disable-rollback");
-    assertThat(r.exit()).isEqualTo(ExitCode.USAGE);
-    assertThat(r.err()).contains("--disable-rollback", "always arms the rollback");
+  void disableRollbackLeavesAFailedHostOnTheNewGeneration() throws Exception {
+    Run r =
+        run(
+            "--fake",
+            "2",
+            "deploy",
+            "switch",
+            "--json",
+            "--disable-rollback",
+            "--fake-fail-activation",
+            "web-1");
+    assertThat(r.exit()).as(r.err()).isEqualTo(ExitCode.FAILED_HOSTS);
+    DeploymentReport report = DeploymentReport.fromJson(r.out());
+    assertThat(report.rollback()).isFalse();
+    assertThat(r.json().get("rollback").asBoolean(true)).isFalse();
+    HostReport failed = report.host("web-1");
+    assertThat(failed.outcome()).isEqualTo(HostOutcome.FAILED);
+    assertThat(failed.rolledBackBy()).isEmpty();
+    assertThat(failed.generationBefore()).hasValue(1L);
+    assertThat(failed.generationAfter()).hasValue(2L);
+    assertThat(failed.systemAfter()).hasValue(failed.system());
+    assertThat(failed.error()).hasValueSatisfying(e -> assertThat(e).contains("not rolled back"));
+    assertThat(report.host("db-1").outcome()).isEqualTo(HostOutcome.CONFIRMED);
+    Run text = run("--fake", "1", "deploy", "switch", "--disable-rollback");
+    assertThat(text.exit()).as(text.err()).isZero();
+    assertThat(text.out()).contains("rollback disabled", "CONFIRMED");
   }
 
   @Test

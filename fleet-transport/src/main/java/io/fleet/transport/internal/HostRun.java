@@ -76,6 +76,13 @@ public final class HostRun {
   private Instant stepStart;
   private DeployStep failedStep;
   private boolean rebooted;
+
+  /**
+   * Whether the host was armed and confirmed at once because the plan disables rollback: from then
+   * on no watchdog and no marker exist, and a failure ends the run without rolling back.
+   */
+  private boolean disarmed;
+
   private final Map<DeployStep, Duration> stepTimes = new java.util.EnumMap<>(DeployStep.class);
 
   /** A run of {@code plan} on {@code host}. */
@@ -251,7 +258,11 @@ public final class HostRun {
     }
     previousFromArm(armed.stdoutText());
     generationAfter(armed.stdoutText());
-    done("armed; watchdog due at " + armedAt.plus(plan.rollbackWindow()));
+    if (!plan.rollback()) {
+      disarm();
+    } else {
+      done("armed; watchdog due at " + armedAt.plus(plan.rollbackWindow()));
+    }
 
     // 4. activate
     if (cancelled.getAsBoolean()) {
@@ -273,7 +284,66 @@ public final class HostRun {
     }
 
     // 6. confirm over a new connection
+    if (disarmed) {
+      begin(DeployStep.CONFIRM);
+      stateIfReachable();
+      done("confirmed when armed: rollback disabled");
+      end(HostOutcome.CONFIRMED, null);
+    }
     confirm(true);
+  }
+
+  /**
+   * Rollback is disabled: confirm the deployment just armed, over the same connection, so the
+   * watchdog timer is stopped and the marker removed before anything is activated. Arming and
+   * confirming keep the protocol's lock and deployment-id checks; until the confirmation succeeds a
+   * failure is rolled back as usual (nothing was activated yet).
+   */
+  private void disarm() {
+    CommandResult r;
+    try {
+      r = rt(conn, HostProtocol.confirm(plan.id(), sudo, plan.commandTimeout()));
+    } catch (TransportException e) {
+      HostStatus st = statusAfterLoss(e, "while disarming the watchdog");
+      if (st.markerId().filter(plan.id()::equals).isPresent()) {
+        rollback("the connection was lost while disarming the watchdog (" + e.getMessage() + ")");
+      }
+      if (rolledBack(st)) {
+        afterRollback(st, "the watchdog rolled the host back before it was disarmed");
+      }
+      if (st.marker.isPresent()) {
+        fail(
+            HostOutcome.FAILED,
+            "the connection was lost while disarming the watchdog ("
+                + e.getMessage()
+                + ") and another deployment has armed the host since; nothing was activated");
+      }
+      r = null; // the confirmation went through before the connection broke
+    }
+    if (r != null && !r.isSuccess()) {
+      rollback(
+          "disarming the watchdog failed (exit "
+              + r.exitCode()
+              + "): "
+              + r.stderrText().trim()
+              + "; nothing was activated");
+    }
+    disarmed = true;
+    armedAt = null;
+    report.rollbackDueAt(Optional.empty());
+    done("armed and confirmed at once: rollback disabled, no watchdog");
+  }
+
+  /** Reads the host's state into the report over the current connection, if it answers. */
+  private void stateIfReachable() {
+    try {
+      if (conn == null || !conn.isOpen()) {
+        conn = reconnect(plan.reconnectTimeout());
+      }
+      state(status(conn, List.of()));
+    } catch (FleetException e) {
+      report.systemAfter(Optional.empty());
+    }
   }
 
   // ------------------------------------------------------------------ steps
@@ -494,13 +564,21 @@ public final class HostRun {
     end(HostOutcome.CONFIRMED, null);
   }
 
-  /** Rolls back at once; ends the run. */
+  /** Rolls back at once (unless rollback is disabled and the host disarmed); ends the run. */
   private void rollback(String reason) {
     DeployStep failedAt = step;
     if (failedStep == null) {
       failedStep = failedAt;
     }
     events.failed(name, failedAt, reason);
+    if (disarmed) {
+      stateIfReachable();
+      end(
+          HostOutcome.FAILED,
+          reason
+              + "; rollback is disabled: the host was not rolled back and stays on the new"
+              + " generation");
+    }
     begin(DeployStep.ROLLBACK);
     Connection c;
     try {
@@ -640,6 +718,9 @@ public final class HostRun {
 
   /** If our marker is gone, a watchdog rolled the host back: end with that. */
   private void checkStillOurs(HostStatus st, String when) {
+    if (disarmed) {
+      return;
+    }
     if (st.markerId().filter(plan.id()::equals).isEmpty()) {
       if (failedStep == null) {
         failedStep = step;
@@ -780,6 +861,13 @@ public final class HostRun {
   private void pendingKeepStep(String reason) {
     if (failedStep == null) {
       failedStep = step;
+    }
+    if (disarmed) {
+      report.generationAfter(Optional.empty());
+      end(
+          HostOutcome.FAILED,
+          reason
+              + "; rollback is disabled, so the host may run the new system, the old, or neither");
     }
     if (armedAt == null) {
       end(HostOutcome.FAILED, reason + "; the rollback was not armed, so nothing changed");

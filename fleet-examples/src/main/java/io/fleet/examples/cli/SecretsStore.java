@@ -20,12 +20,8 @@ import picocli.CommandLine.Parameters;
 final class SecretsStore {
   private SecretsStore() {}
 
-  /** {@code secrets add NAME --on HOST}. */
-  @Command(
-      name = "add",
-      description =
-          "Store a host secret read from standard input, encrypted to the one host of --on.")
-  static final class Add extends SecretsCommand.Sub {
+  /** What {@code add} and {@code add-shared} share: a new secret's name, part and --force. */
+  abstract static class NewSecret extends SecretsCommand.Sub {
     @Override
     boolean readsExistingData() {
       return false;
@@ -39,7 +35,14 @@ final class SecretsStore {
 
     @Option(names = "--force", description = "Replace a stored secret of that name.")
     boolean force;
+  }
 
+  /** {@code secrets add NAME --on HOST}. */
+  @Command(
+      name = "add",
+      description =
+          "Store a host secret read from standard input, encrypted to the one host of --on.")
+  static final class Add extends NewSecret {
     @Override
     int run(Session s) {
       SecretsCommand.checkNames(name, part);
@@ -78,21 +81,7 @@ final class SecretsStore {
       name = "add-shared",
       description =
           "Store a shared secret read from standard input, encrypted to every host of --on.")
-  static final class AddShared extends SecretsCommand.Sub {
-    @Override
-    boolean readsExistingData() {
-      return false;
-    }
-
-    @Parameters(paramLabel = "NAME", description = "The secret's name.")
-    String name;
-
-    @Option(names = "--part", paramLabel = "PART", description = "The part name (default secret).")
-    String part = "secret";
-
-    @Option(names = "--force", description = "Replace a stored secret of that name.")
-    boolean force;
-
+  static final class AddShared extends NewSecret {
     @Override
     int run(Session s) {
       SecretsCommand.checkNames(name, part);

@@ -8,8 +8,10 @@ import io.fleet.api.deploy.DeployStep;
 import io.fleet.api.deploy.DeploymentEvent;
 import io.fleet.api.deploy.DeploymentReport;
 import io.fleet.api.deploy.HostOutcome;
+import io.fleet.api.deploy.HostProtocol;
 import io.fleet.api.deploy.HostReport;
 import io.fleet.api.spi.CommandResult;
+import io.fleet.api.spi.Connection;
 import io.fleet.nix.NixEvaluator;
 import io.fleet.testkit.ExternalTools;
 import io.fleet.transport.Deployer;
@@ -162,6 +164,33 @@ class CompressedCopySshTest {
           Path.of("target", "zstd-copy-figures.txt"),
           String.join("\n", figures) + "\n",
           StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
+  void theRealHostRefusesADamagedCompressedStreamAndImportsNothing() {
+    ExternalTools.require("zstd");
+    try (SshdHost h = SshdHost.start("zstd-bad");
+        SshTransport ssh = SshdHost.transport(h);
+        Connection c = ssh.connect(h.host())) {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      CommandResult r =
+          c.run(
+              HostProtocol.importCompressed(false, java.time.Duration.ofSeconds(30)),
+              new java.io.ByteArrayInputStream(
+                  "this is not a zstd frame".getBytes(StandardCharsets.UTF_8)),
+              out);
+      assertThat(r.exitCode()).isEqualTo(1);
+      assertThat(r.stderrText()).contains("fleet: zstd -d failed");
+      assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+
+      // and a good frame of an empty export (no paths) imports nothing, successfully
+      CommandResult ok =
+          c.run(
+              HostProtocol.importCompressed(false, java.time.Duration.ofSeconds(30)),
+              new java.io.ByteArrayInputStream(com.github.luben.zstd.Zstd.compress(new byte[8], 3)),
+              out);
+      assertThat(ok.exitCode()).as(ok.stderrText()).isZero();
     }
   }
 }

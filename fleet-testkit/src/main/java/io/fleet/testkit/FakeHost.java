@@ -58,7 +58,10 @@ public final class FakeHost {
     STATUS,
     /** {@link HostProtocol#SUBSTITUTE_SCRIPT}. */
     SUBSTITUTE,
-    /** {@code nix-store --import}: the copy. */
+    /**
+     * {@code nix-store --import}, or {@link HostProtocol#IMPORT_ZSTD_SCRIPT} ({@code zstd -d |
+     * nix-store --import}): the copy.
+     */
     IMPORT,
     /** {@link HostProtocol#ARM_SCRIPT}. */
     ARM,
@@ -122,6 +125,8 @@ public final class FakeHost {
   private String activationLog = "";
   private boolean hangActivation;
   private boolean diskFullOnCopy;
+  private boolean zstd = true;
+  private long importBytesReceived;
   private String unhealthyExceptOn;
   private Duration latency = Duration.ZERO;
   private boolean realLatency;
@@ -333,6 +338,25 @@ public final class FakeHost {
   public synchronized FakeHost cacheHas(Collection<String> paths) {
     substitutable.addAll(paths);
     return this;
+  }
+
+  /**
+   * Whether the host has {@code zstd} on its {@code PATH} (default true): its status says {@code
+   * zstd=yes} and it decompresses {@link HostProtocol#importCompressed}. Without it the status says
+   * {@code zstd=no}, and a compressed import fails as {@code sh} would ({@code zstd: not found},
+   * exit 127).
+   */
+  public synchronized FakeHost zstd(boolean has) {
+    zstd = has;
+    return this;
+  }
+
+  /**
+   * The bytes the host's imports read from standard input so far: what the copies put on the wire
+   * (compressed, for compressed copies).
+   */
+  public synchronized long importBytesReceived() {
+    return importBytesReceived;
   }
 
   /** Sets the free bytes in {@code /nix/store}. */
@@ -606,6 +630,8 @@ public final class FakeHost {
         return Op.STATUS;
       } else if (s.equals(HostProtocol.SUBSTITUTE_SCRIPT) && n == 4) {
         return Op.SUBSTITUTE;
+      } else if (s.equals(HostProtocol.IMPORT_ZSTD_SCRIPT) && n == 4) {
+        return Op.IMPORT;
       } else if (s.equals(HostProtocol.ARM_SCRIPT)
           && n == 9
           && a.get(7).equals(HostProtocol.ROLLBACK_SCRIPT)
@@ -652,7 +678,7 @@ public final class FakeHost {
       case SUBSTITUTE:
         return out(stdout, 0, substitute(readPaths(in)), "");
       case IMPORT:
-        return importPaths(in, stdout);
+        return importPaths(in, stdout, !a.get(0).equals("nix-store"));
       case ARM:
         return arm(a.get(4), Long.parseLong(a.get(5)), a.get(6));
       case ACTIVATE:
@@ -752,6 +778,7 @@ public final class FakeHost {
     appendRecords(sb);
     sb.append("activating=").append(activating ? "yes" : "no").append('\n');
     sb.append("rolling-back=no\n");
+    sb.append("zstd=").append(zstd ? "yes" : "no").append('\n');
     appendMissing(sb, paths);
     return sb.toString();
   }
@@ -784,6 +811,48 @@ public final class FakeHost {
         1,
         imported.toString(),
         "error: writing to file: No space left on device while importing " + e.path + "\n");
+  }
+
+  private CommandResult importPaths(InputStream raw, OutputStream stdout, boolean compressed) {
+    if (compressed && !zstd) {
+      return out(stdout, 127, "", "sh: 1: zstd: not found\n");
+    }
+    Counting counted = new Counting(raw);
+    try {
+      return importPaths(
+          compressed ? new com.github.luben.zstd.ZstdInputStream(counted) : counted, stdout);
+    } catch (IOException e) {
+      return out(stdout, 1, "", "fleet: zstd -d failed (exit 1): " + e.getMessage() + "\n");
+    } finally {
+      importBytesReceived += counted.count;
+    }
+  }
+
+  /** Counts what an import reads. */
+  private static final class Counting extends java.io.FilterInputStream {
+    long count;
+
+    Counting(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
   }
 
   private CommandResult importPaths(InputStream in, OutputStream stdout) {
@@ -831,6 +900,14 @@ public final class FakeHost {
         }
         count++;
       }
+    } catch (com.github.luben.zstd.ZstdIOException ex) {
+      return out(
+          stdout,
+          1,
+          stdout != null ? "" : imported.toString(),
+          "fleet: zstd -d failed (exit 1): the compressed stream is damaged: "
+              + ex.getMessage()
+              + "\n");
     } catch (IOException ex) {
       throw new TransportException(
           name, TransportException.Reason.CONNECTION_LOST, "import stream broke: " + ex, ex);

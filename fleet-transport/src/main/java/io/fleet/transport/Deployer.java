@@ -469,6 +469,17 @@ public final class Deployer {
       return this;
     }
 
+    /**
+     * Whether the copy is compressed with zstd on the wire (default false), for slow links: the
+     * controller compresses, the host runs {@code zstd -d | nix-store --import}. A host whose
+     * preflight shows no {@code zstd} gets the uncompressed stream (a progress event and {@code
+     * HostReport.compressed()} say so).
+     */
+    public Planner compress(boolean compress) {
+      plan.compress(compress);
+      return this;
+    }
+
     /** Return hosts that already succeeded to their previous generation when another fails. */
     public Planner rollbackSucceededOnFailure(boolean rollback) {
       plan.rollbackSucceededOnFailure(rollback);

@@ -54,6 +54,9 @@ class HostProtocolShellTest {
     assertThat(Long.parseLong(kv.get("free-bytes").get(0))).isPositive();
     assertThat(kv).containsKeys("generation", "profile", "current", "activating", "rolling-back");
     assertThat(kv).doesNotContainKey("marker");
+    // the host's zstd, for compressed copies: this machine's own answer
+    assertThat(kv.get("zstd"))
+        .containsExactly(ExternalTools.find("zstd").isPresent() ? "yes" : "no");
 
     String sub = run(HostProtocol.substitute(List.of(valid, missing), false, null));
     assertThat(HostProtocol.parse(sub).get("missing")).containsExactly(missing);

@@ -99,6 +99,18 @@ public abstract class DeploymentPlan {
     return false;
   }
 
+  /**
+   * Whether the copy is compressed with zstd on the wire (default false), for slow links. The
+   * deployer compresses on the controller and the host decompresses with its {@code zstd} ({@link
+   * HostProtocol#importCompressed}); a host whose preflight reports no {@code zstd} gets the
+   * uncompressed stream, and the deployer says so in a progress event and in {@link
+   * HostReport#compressed()}.
+   */
+  @Value.Default
+  public boolean compress() {
+    return false;
+  }
+
   /** The most one host may take from preflight to confirmation; past it the host is rolled back. */
   @Value.Default
   public Duration hostTimeout() {
@@ -295,6 +307,9 @@ public abstract class DeploymentPlan {
     }
     if (substituteOnHost()) {
       sb.append(", hosts substitute from their caches first");
+    }
+    if (compress()) {
+      sb.append(", copies compressed with zstd where the host has it");
     }
     if (rollback()) {
       sb.append(", rollback window ").append(rollbackWindow());

@@ -211,7 +211,9 @@ public final class HostProtocol {
    * activation-exit} and {@code activation-log} lines (the last activation's exit code and the end
    * of its output, once it has finished), {@code free-bytes} (available in {@code /nix/store}),
    * {@code activating} ({@code yes} while the last activation unit runs), {@code rolling-back}
-   * ({@code yes} while a watchdog or rollback service runs), then the {@code missing} lines.
+   * ({@code yes} while a watchdog or rollback service runs), {@code zstd} ({@code yes} when {@code
+   * zstd} is on the host's {@code PATH}, so {@link #importCompressed} can be used), then the {@code
+   * missing} lines.
    */
   public static final String STATUS_SCRIPT =
       PRELUDE
@@ -226,6 +228,7 @@ public final class HostProtocol {
            || systemctl list-units --no-legend --plain --state=activating,active\
            'fleet-rollback-*.service' | grep -q .; then echo rolling-back=yes;\
            else echo rolling-back=no; fi
+          if command -v zstd >/dev/null 2>&1; then echo zstd=yes; else echo zstd=no; fi
           xargs -r nix-store --check-validity --print-invalid | sed 's/^/missing=/'
           """;
 
@@ -522,6 +525,34 @@ public final class HostProtocol {
       b.timeout(timeout);
     }
     return b.build();
+  }
+
+  /**
+   * The compressed copy: {@code zstd -d} into {@code nix-store --import}, fed the zstd-compressed
+   * export stream on standard input; like {@link #importPaths} it prints each imported path on a
+   * line. Exits with {@code nix-store}'s code, or 1 when {@code zstd} failed (a damaged stream),
+   * with {@code fleet: zstd -d failed} on standard error. Only for hosts whose {@link
+   * #STATUS_SCRIPT} printed {@code zstd=yes}.
+   */
+  public static final String IMPORT_ZSTD_SCRIPT =
+      """
+      exec 4>&1
+      z=$( { { zstd -d -q -c 3>&- 4>&-; echo "$?" >&3; } | nix-store --import 3>&- >&4; } 3>&1 )
+      n=$?
+      exec 4>&-
+      if [ "$z" != 0 ]; then
+        echo "fleet: zstd -d failed (exit $z): the compressed stream is damaged" >&2
+        exit 1
+      fi
+      exit "$n"
+      """;
+
+  /**
+   * The compressed copy: {@code sh -c IMPORT_ZSTD_SCRIPT sh}, fed the zstd-compressed export stream
+   * through {@code Connection.run(command, stdin, stdout)}.
+   */
+  public static Command importCompressed(boolean sudo, Duration timeout) {
+    return script(IMPORT_ZSTD_SCRIPT, sudo, timeout).build();
   }
 
   /**

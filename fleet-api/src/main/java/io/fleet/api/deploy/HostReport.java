@@ -67,6 +67,24 @@ public abstract class HostReport {
     return 0;
   }
 
+  /**
+   * The bytes the copy put on the wire: the {@code nix-store --export} stream as sent, so after
+   * compression when {@link #compressed()} (0 when nothing was copied).
+   */
+  @Value.Default
+  public long wireBytes() {
+    return 0;
+  }
+
+  /**
+   * Whether the copy was compressed with zstd: the plan asked for it ({@link
+   * DeploymentPlan#compress()}) and the host has {@code zstd}.
+   */
+  @Value.Default
+  public boolean compressed() {
+    return false;
+  }
+
   /** The paths the host fetched from its own binary caches. */
   @Value.Default
   public int substitutedPaths() {

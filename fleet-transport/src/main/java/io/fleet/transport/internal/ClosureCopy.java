@@ -1,5 +1,7 @@
 package io.fleet.transport.internal;
 
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdOutputStream;
 import io.fleet.api.DeploymentException;
 import io.fleet.api.deploy.DeployStep;
 import io.fleet.api.deploy.HostProtocol;
@@ -26,8 +28,9 @@ import java.util.stream.Collectors;
 /**
  * Copies the store paths a host lacks: optionally lets the host substitute them from its caches
  * first ({@link HostProtocol#SUBSTITUTE_SCRIPT}), then streams {@link Evaluator#export} of the rest
- * into {@code nix-store --import} on the host without holding the stream in memory. Reports
- * progress in bytes and paths.
+ * into {@code nix-store --import} on the host without holding the stream in memory, optionally
+ * compressed with zstd ({@link HostProtocol#importCompressed}). Reports progress in bytes and
+ * paths, and counts the bytes it puts on the wire.
  */
 public final class ClosureCopy {
   /** What a copy did. */
@@ -36,12 +39,22 @@ public final class ClosureCopy {
     final long bytes;
     final int substituted;
 
-    Result(List<String> copied, long bytes, int substituted) {
+    /** The bytes sent to the host's import (after compression, when compressed). */
+    final long wireBytes;
+
+    final boolean compressed;
+
+    Result(List<String> copied, long bytes, int substituted, long wireBytes, boolean compressed) {
       this.copied = copied;
       this.bytes = bytes;
       this.substituted = substituted;
+      this.wireBytes = wireBytes;
+      this.compressed = compressed;
     }
   }
+
+  /** The zstd level of compressed copies: zstd's own default, fast and already worth it. */
+  static final int ZSTD_LEVEL = 3;
 
   /** Copies up to this many bytes are exported into memory first instead of through a pipe. */
   static final long IN_MEMORY_LIMIT = 1 << 20;
@@ -55,7 +68,8 @@ public final class ClosureCopy {
   }
 
   /**
-   * Copies {@code missing} (in closure order, references first) over {@code conn}.
+   * Copies {@code missing} (in closure order, references first) over {@code conn}, compressed with
+   * zstd when {@code compress} (the caller checked that the host has {@code zstd}).
    *
    * @throws DeploymentException if the host refuses the import, with its error
    * @throws io.fleet.api.TransportException if the connection fails
@@ -65,10 +79,11 @@ public final class ClosureCopy {
       String host,
       List<StorePathInfo> missing,
       boolean substitute,
+      boolean compress,
       boolean sudo,
       Duration timeout) {
     if (missing.isEmpty()) {
-      return new Result(List.of(), 0, 0);
+      return new Result(List.of(), 0, 0, 0, false);
     }
     List<StorePathInfo> toSend = missing;
     int substituted = 0;
@@ -98,9 +113,9 @@ public final class ClosureCopy {
           0);
     }
     if (toSend.isEmpty()) {
-      return new Result(List.of(), 0, substituted);
+      return new Result(List.of(), 0, substituted, 0, false);
     }
-    return stream(conn, host, toSend, substituted, sudo, timeout);
+    return stream(conn, host, toSend, substituted, compress, sudo, timeout);
   }
 
   private Result stream(
@@ -108,6 +123,7 @@ public final class ClosureCopy {
       String host,
       List<StorePathInfo> paths,
       int substituted,
+      boolean compress,
       boolean sudo,
       Duration timeout) {
     Map<String, StorePathInfo> byPath =
@@ -119,6 +135,10 @@ public final class ClosureCopy {
       // Small copies: export on this thread into memory, saving a thread hand-off per host.
       java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
       evaluator.export(names, buf);
+      byte[] bytes = buf.toByteArray();
+      if (compress) {
+        bytes = Zstd.compress(bytes, ZSTD_LEVEL);
+      }
       return finish(
           conn,
           host,
@@ -127,9 +147,10 @@ public final class ClosureCopy {
           byPath,
           totalBytes,
           substituted,
+          compress,
           sudo,
           timeout,
-          new java.io.ByteArrayInputStream(buf.toByteArray()),
+          new java.io.ByteArrayInputStream(bytes),
           null,
           new AtomicReference<>());
     }
@@ -138,7 +159,10 @@ public final class ClosureCopy {
     Thread exporter =
         new Thread(
             () -> {
-              try (OutputStream o = new BufferedOutputStream(pipe.sink(), 1 << 16)) {
+              try (OutputStream o =
+                  new BufferedOutputStream(
+                      compress ? new ZstdOutputStream(pipe.sink(), ZSTD_LEVEL) : pipe.sink(),
+                      1 << 16)) {
                 evaluator.export(names, o);
               } catch (IOException | RuntimeException e) {
                 exportError.set(e);
@@ -155,6 +179,7 @@ public final class ClosureCopy {
         byPath,
         totalBytes,
         substituted,
+        compress,
         sudo,
         timeout,
         pipeIn,
@@ -170,9 +195,10 @@ public final class ClosureCopy {
       Map<String, StorePathInfo> byPath,
       long totalBytes,
       int substituted,
+      boolean compress,
       boolean sudo,
       Duration timeout,
-      InputStream pipeIn,
+      InputStream source,
       Thread exporter,
       AtomicReference<Throwable> exportError) {
     List<String> imported = new ArrayList<>();
@@ -189,9 +215,15 @@ public final class ClosureCopy {
                 events.progress(host, DeployStep.COPY, line, d, totalBytes);
               }
             });
+    CountingInputStream pipeIn = new CountingInputStream(source);
+    io.fleet.api.spi.Command command =
+        compress
+            ? HostProtocol.importCompressed(sudo, timeout)
+            : HostProtocol.importPaths(sudo, timeout);
+    String what = compress ? "zstd -d | nix-store --import" : "nix-store --import";
     CommandResult r;
     try {
-      r = conn.run(HostProtocol.importPaths(sudo, timeout), pipeIn, lines);
+      r = conn.run(command, pipeIn, lines);
     } finally {
       try {
         pipeIn.close(); // unblocks the exporter if the host stopped reading
@@ -210,7 +242,8 @@ public final class ClosureCopy {
     if (!r.isSuccess()) {
       throw new DeploymentException(
           host,
-          "nix-store --import on "
+          what
+              + " on "
               + host
               + " failed (exit "
               + r.exitCode()
@@ -232,11 +265,47 @@ public final class ClosureCopy {
       Set<String> got = new HashSet<>(imported);
       List<String> lost = names.stream().filter(p -> !got.contains(p)).collect(Collectors.toList());
       throw new DeploymentException(
-          host,
-          "nix-store --import on " + host + " did not import " + lost.size() + " paths: " + lost,
-          null);
+          host, what + " on " + host + " did not import " + lost.size() + " paths: " + lost, null);
     }
-    return new Result(List.copyOf(imported), doneBytes.get(), substituted);
+    return new Result(
+        List.copyOf(imported), doneBytes.get(), substituted, pipeIn.count.get(), compress);
+  }
+
+  /** Whether zstd-jni's native library loads on this machine (it ships for the common ones). */
+  static boolean zstdAvailable() {
+    try {
+      com.github.luben.zstd.util.Native.load();
+      return true;
+    } catch (LinkageError | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Counts the bytes the connection reads, i.e. what goes on the wire. */
+  private static final class CountingInputStream extends java.io.FilterInputStream {
+    final AtomicLong count = new AtomicLong();
+
+    CountingInputStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        count.incrementAndGet();
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        count.addAndGet(n);
+      }
+      return n;
+    }
   }
 
   /** Splits what the host prints into lines. */

@@ -111,6 +111,23 @@ public final class HostRun {
     report.host(name).system(system);
   }
 
+  /**
+   * Whether the copy can be compressed: the host's preflight reported {@code zstd} and zstd-jni
+   * loads here. Otherwise says in a progress event why the copy goes uncompressed.
+   */
+  private boolean compressible() {
+    String why;
+    if (!before.zstd) {
+      why = "the host has no zstd on its PATH";
+    } else if (!ClosureCopy.zstdAvailable()) {
+      why = "zstd-jni's native library does not load on this controller";
+    } else {
+      return true;
+    }
+    events.progress(name, DeployStep.COPY, "copying uncompressed: " + why, 0, 0);
+    return false;
+  }
+
   /** Makes the copier (it needs the evaluator, which the deployer holds). */
   @FunctionalInterface
   public interface ClosureCopyFactory {
@@ -213,12 +230,29 @@ public final class HostRun {
 
     // 2. copy
     begin(DeployStep.COPY);
+    boolean compress = plan.compress() && !missing.isEmpty() && compressible();
     try {
       ClosureCopy.Result r =
           copy.copy(
-              conn, name, missing, plan.substituteOnHost(), sudo, remaining(plan.hostTimeout()));
-      report.copiedPaths(r.copied).copiedBytes(r.bytes).substitutedPaths(r.substituted);
-      done(r.copied.size() + " paths, " + r.bytes + " bytes copied");
+              conn,
+              name,
+              missing,
+              plan.substituteOnHost(),
+              compress,
+              sudo,
+              remaining(plan.hostTimeout()));
+      report
+          .copiedPaths(r.copied)
+          .copiedBytes(r.bytes)
+          .substitutedPaths(r.substituted)
+          .wireBytes(r.wireBytes)
+          .compressed(r.compressed);
+      done(
+          r.copied.size()
+              + " paths, "
+              + r.bytes
+              + " bytes copied"
+              + (r.compressed ? ", " + r.wireBytes + " bytes on the wire with zstd" : ""));
     } catch (FleetException e) {
       fail(HostOutcome.FAILED, "copy failed: " + e.getMessage() + "; nothing was activated");
     }

@@ -21,6 +21,9 @@ final class HostStatus {
   final boolean rollingBack;
   final List<String> missing;
 
+  /** Whether the host has {@code zstd} on its {@code PATH} (only the full status says). */
+  final boolean zstd;
+
   /** The last rollback's deployment id and the exit code of its activation, if one ran. */
   final Optional<String> lastRollbackId;
 
@@ -49,6 +52,7 @@ final class HostStatus {
     this.activating = "yes".equals(first(kv, "activating"));
     this.rollingBack = "yes".equals(first(kv, "rolling-back"));
     this.missing = kv.getOrDefault("missing", List.of());
+    this.zstd = "yes".equals(first(kv, "zstd"));
     String[] last = String.valueOf(first(kv, "last-rollback")).split("\\|", -1);
     boolean hasLast = kv.containsKey("last-rollback") && last.length >= 2;
     this.lastRollbackId = hasLast ? Optional.of(last[0]) : Optional.empty();

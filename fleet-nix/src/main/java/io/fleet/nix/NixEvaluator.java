@@ -2,6 +2,8 @@ package io.fleet.nix;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fleet.api.EvaluationException;
 import io.fleet.api.Fleet;
 import io.fleet.api.FleetConfigException;
@@ -10,6 +12,7 @@ import io.fleet.api.Names;
 import io.fleet.api.spi.BuildListener;
 import io.fleet.api.spi.Evaluator;
 import io.fleet.api.spi.StorePathInfo;
+import io.fleet.nix.internal.EvaluationChunks;
 import io.fleet.nix.internal.EvaluationResult;
 import io.fleet.nix.internal.FleetFlakeSources;
 import io.fleet.nix.internal.NixLog;
@@ -29,6 +32,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -57,6 +64,9 @@ import java.util.regex.Pattern;
  * error text, and the host where the failure is in one host. Instances are thread-safe.
  */
 public final class NixEvaluator implements Evaluator {
+  /** The default of {@link Builder#evaluationChunkSize}: hosts per {@code nix eval} process. */
+  public static final int DEFAULT_CHUNK_SIZE = 10;
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern CONFIGURATION = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]*");
   private static final Pattern HOST_CONTEXT =
@@ -67,11 +77,18 @@ public final class NixEvaluator implements Evaluator {
       Pattern.compile(
           "/[0-9a-z]{32}-(?:nixos|fleet)-system-([A-Za-z0-9_-]+?)(?:-[0-9][^/'\"]*)?\\.drv");
   private static final String EVALUATE_NIX = loadResource("evaluate.nix");
+  private static final Pattern EVALUATED_TRACE =
+      Pattern.compile("trace: fleet-evaluated-host:(.+)");
+  private static final Pattern COUNT_TRACE =
+      Pattern.compile("trace: fleet-host-count:([0-9]{1,9})");
 
   private final String nix;
   private final String nixStore;
   private final List<String> commonArgs;
   private final List<String> storeOptions;
+  private final int workers;
+  private final int chunkSize;
+  private final EvaluationListener listener;
 
   /** Systems known from earlier evaluations, by their flake attribute. */
   private final Map<String, EvaluationResult.SystemDerivation> known = new ConcurrentHashMap<>();
@@ -80,6 +97,9 @@ public final class NixEvaluator implements Evaluator {
 
   private NixEvaluator(Builder b) {
     this.nix = b.nix;
+    this.workers = b.workers;
+    this.chunkSize = b.chunkSize;
+    this.listener = b.listener;
     this.nixStore = b.nixStore != null ? b.nixStore : sibling(b.nix, "nix-store");
     List<String> args = new ArrayList<>();
     if (!b.experimentalFeatures.isEmpty()) {
@@ -120,54 +140,292 @@ public final class NixEvaluator implements Evaluator {
 
   /**
    * Evaluates every host of {@code fleetConfigurations.<configuration>} of the flake {@code
-   * flakeRef} (a path, {@code path:…}, {@code git+file:…}, {@code github:…}…) in one {@code nix
-   * eval}. Each host's {@link Host#systemAttribute()} is the installable that builds its system.
+   * flakeRef} (a path, {@code path:…}, {@code git+file:…}, {@code github:…}…). Each host's {@link
+   * Host#systemAttribute()} is the installable that builds its system.
    *
-   * @throws EvaluationException if nix fails (naming the host when the failure is in one host)
+   * <p>A first {@code nix eval} checks the fleet's assertions and reads its fleet-level data and
+   * host names; with at most {@link Builder#evaluationChunkSize} hosts it evaluates them too (one
+   * process in all). Larger fleets are split into chunks evaluated by a pool of {@link
+   * Builder#evaluationWorkers} concurrent {@code nix eval} processes, a fresh one per chunk, so the
+   * memory of one process is bounded by the chunk, not the fleet. Results are in host order
+   * whichever way they were evaluated. A host whose evaluation fails does not stop the others: the
+   * rest of its chunk is evaluated again without it, and every failure is reported at the end.
+   *
+   * @throws PartialEvaluationException if some hosts failed (naming each, with nix's error; one
+   *     failed host gives the message and {@link EvaluationException#host()} it always gave)
+   * @throws EvaluationException if nix fails at the fleet level (assertions, shared secrets…)
    * @throws FleetConfigException if {@code configuration} is not a plain name or {@code flakeRef}
    *     contains {@code #}
    */
   @Override
   public Fleet evaluate(String flakeRef, String configuration) {
     String prefix = flakeAttribute(flakeRef, configuration);
-    List<String> cmd = command("eval", "--json", "--show-trace", prefix, "--apply", EVALUATE_NIX);
-    NixLog log = new NixLog(BuildListener.NONE);
-    NixProcess.Outcome out = NixProcess.run(cmd, null, log);
-    if (out.exitCode() != 0) {
-      String text = log.text();
-      String host = innermostHost(text);
-      Matcher secret = SECRET_CONTEXT.matcher(text);
-      String where =
-          host != null
-              ? " in host " + Names.quote(host)
-              : secret.find() ? " in shared secret " + Names.quote(secret.group(1)) : "";
+    String what =
+        "evaluating fleet configuration " + Names.quote(configuration) + " of " + flakeRef;
+    Progress progress = new Progress();
+    Map<String, EvaluationException> failures = new ConcurrentHashMap<>();
+    Eval first = eval(prefix, "{ inlineUpTo = " + chunkSize + "; }", what, progress);
+    if (first.failure != null && first.failedHost != null) {
+      // One host failed inside the single process: record it, then evaluate the others apart.
+      failures.put(first.failedHost, first.failure);
+      progress.failed(first.failedHost, first.failure);
+      first = eval(prefix, "{ inlineUpTo = -1; }", what, progress);
+    }
+    if (first.failure != null) {
       throw failure(
-          "evaluating fleet configuration "
-              + Names.quote(configuration)
-              + " of "
-              + flakeRef
-              + " failed"
-              + where,
-          cmd,
-          out.exitCode(),
-          text,
-          host);
+          what + " failed" + first.where, first.command, first.exit, first.text, first.failedHost);
     }
-    JsonNode root;
-    try {
-      root = JSON.readTree(out.stdout());
-    } catch (IOException e) {
-      throw new EvaluationException(
-          "nix eval printed something that is not JSON: " + e.getMessage(), cmd, e);
+    ObjectNode root = first.json;
+    List<String> names = new ArrayList<>();
+    root.path("hostNames").forEach(n -> names.add(n.asText()));
+    root.remove("hostNames");
+    if (!root.has("hosts")) {
+      List<String> todo = new ArrayList<>(names);
+      todo.removeAll(failures.keySet());
+      ObjectNode hosts = root.putObject("hosts");
+      Map<String, JsonNode> results = evaluateChunks(prefix, what, todo, failures, progress);
+      for (String name : names) {
+        if (results.containsKey(name)) {
+          hosts.set(name, results.get(name));
+        }
+      }
     }
-    EvaluationResult result = EvaluationResult.parse(root, configuration, prefix, cmd);
+    EvaluationResult result = EvaluationResult.parse(root, configuration, prefix, first.command);
     nixVersion = result.nixVersion();
     for (EvaluationResult.SystemDerivation s : result.systems().values()) {
       if (s.drvPath() != null) {
         known.put(s.attribute(), s);
       }
     }
+    if (!failures.isEmpty()) {
+      throw partial(what, names, failures, result.fleet());
+    }
     return result.fleet();
+  }
+
+  /**
+   * Evaluates {@code hosts} in chunks on a pool of nix processes; failures go to {@code failures}.
+   */
+  private Map<String, JsonNode> evaluateChunks(
+      String prefix,
+      String what,
+      List<String> hosts,
+      Map<String, EvaluationException> failures,
+      Progress progress) {
+    List<List<String>> chunks = EvaluationChunks.plan(hosts, chunkSize, workers);
+    Map<String, JsonNode> results = new ConcurrentHashMap<>();
+    if (chunks.isEmpty()) {
+      return results;
+    }
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.min(workers, chunks.size()),
+            r -> {
+              Thread t = new Thread(r, "nix-eval-worker");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      List<Future<?>> running = new ArrayList<>();
+      for (List<String> chunk : chunks) {
+        running.add(
+            pool.submit(() -> evaluateChunk(prefix, what, chunk, results, failures, progress)));
+      }
+      for (Future<?> f : running) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EvaluationException("interrupted while evaluating " + hosts, List.of(nix), e);
+    } finally {
+      pool.shutdownNow();
+    }
+    return results;
+  }
+
+  /**
+   * One chunk in a fresh nix process; when a host of it fails, the rest of the chunk again in
+   * another, until every host has a result or a failure.
+   */
+  private void evaluateChunk(
+      String prefix,
+      String what,
+      List<String> chunk,
+      Map<String, JsonNode> results,
+      Map<String, EvaluationException> failures,
+      Progress progress) {
+    List<String> remaining = new ArrayList<>(chunk);
+    while (!remaining.isEmpty()) {
+      ArrayNode list = JSON.createArrayNode();
+      remaining.forEach(list::add);
+      String args = "{ only = builtins.fromJSON " + nixString(list.toString()) + "; }";
+      Eval e = eval(prefix, args, what, progress);
+      if (e.failure == null) {
+        JsonNode hosts = e.json.path("hosts");
+        for (String name : remaining) {
+          JsonNode h = hosts.get(name);
+          if (h == null) {
+            EvaluationException missing =
+                new EvaluationException(
+                    what + ": nix printed no result for host " + Names.quote(name),
+                    e.command,
+                    0,
+                    e.text,
+                    name);
+            failures.put(name, missing);
+            progress.failed(name, missing);
+          } else {
+            results.put(name, h);
+          }
+        }
+        return;
+      }
+      if (e.failedHost != null && remaining.contains(e.failedHost)) {
+        EvaluationException own =
+            failure(what + " failed" + e.where, e.command, e.exit, e.text, e.failedHost);
+        failures.put(e.failedHost, own);
+        progress.failed(e.failedHost, own);
+        remaining.remove(e.failedHost);
+        continue;
+      }
+      StringBuilder named = new StringBuilder();
+      for (String name : remaining) {
+        named.append(named.length() == 0 ? "" : ", ").append(Names.quote(name));
+      }
+      EvaluationException chunkFailure =
+          failure(
+              what + " failed in the nix process evaluating hosts " + named + e.where,
+              e.command,
+              e.exit,
+              e.text,
+              null);
+      for (String name : remaining) {
+        failures.put(name, chunkFailure);
+        progress.failed(name, chunkFailure);
+      }
+      return;
+    }
+  }
+
+  private static PartialEvaluationException partial(
+      String what, List<String> order, Map<String, EvaluationException> failures, Fleet fleet) {
+    Map<String, EvaluationException> ordered = new LinkedHashMap<>();
+    for (String name : order) {
+      if (failures.containsKey(name)) {
+        ordered.put(name, failures.get(name));
+      }
+    }
+    failures.forEach(ordered::putIfAbsent);
+    EvaluationException first = ordered.values().iterator().next();
+    String message;
+    if (ordered.size() == 1) {
+      message = first.getMessage();
+    } else {
+      StringBuilder sb = new StringBuilder(what).append(" failed in ").append(ordered.size());
+      sb.append(" hosts (the other ").append(fleet.hosts().size()).append(" evaluated):");
+      Set<EvaluationException> seen = new LinkedHashSet<>();
+      for (Map.Entry<String, EvaluationException> f : ordered.entrySet()) {
+        if (seen.add(f.getValue())) {
+          sb.append("\n- ").append(f.getValue().getMessage().replace("\n", "\n  "));
+        }
+      }
+      message = sb.toString();
+    }
+    EvaluationException headline =
+        ordered.values().stream().filter(f -> f.host().isPresent()).findFirst().orElse(first);
+    return new PartialEvaluationException(message, headline, fleet, ordered);
+  }
+
+  /** One {@code nix eval} of the fleet configuration with evaluate.nix called with {@code args}. */
+  private Eval eval(String prefix, String args, String what, Progress progress) {
+    String apply = "(" + EVALUATE_NIX + "\n) " + args;
+    List<String> cmd = command("eval", "--json", "--show-trace", prefix, "--apply", apply);
+    NixLog log = new NixLog(BuildListener.NONE);
+    NixProcess.Outcome out =
+        NixProcess.run(
+            cmd,
+            null,
+            line -> {
+              Matcher m = EVALUATED_TRACE.matcher(line);
+              Matcher count = COUNT_TRACE.matcher(line);
+              if (m.matches()) {
+                progress.evaluated(m.group(1));
+              } else if (count.matches()) {
+                progress.total = Integer.parseInt(count.group(1));
+              } else {
+                log.accept(line);
+              }
+            });
+    Eval e = new Eval();
+    e.command = cmd;
+    e.exit = out.exitCode();
+    e.text = log.text();
+    if (out.exitCode() != 0) {
+      e.failedHost = innermostHost(e.text);
+      Matcher secret = SECRET_CONTEXT.matcher(e.text);
+      e.where =
+          e.failedHost != null
+              ? " in host " + Names.quote(e.failedHost)
+              : secret.find() ? " in shared secret " + Names.quote(secret.group(1)) : "";
+      e.failure = failure(what + " failed" + e.where, cmd, e.exit, e.text, e.failedHost);
+      return e;
+    }
+    try {
+      JsonNode root = JSON.readTree(out.stdout());
+      if (!(root instanceof ObjectNode o)) {
+        throw new IOException("not an object");
+      }
+      e.json = o;
+    } catch (IOException ex) {
+      throw new EvaluationException(
+          "nix eval printed something that is not JSON: " + ex.getMessage(), cmd, ex);
+    }
+    return e;
+  }
+
+  /** A JSON string as a Nix string literal. */
+  static String nixString(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("${", "\\${") + "\"";
+  }
+
+  /** What one nix eval gave. */
+  private static final class Eval {
+    List<String> command;
+    int exit;
+    String text = "";
+    ObjectNode json;
+    EvaluationException failure;
+    String failedHost;
+    String where = "";
+  }
+
+  /** Counts hosts done and passes them on to the listener. */
+  private final class Progress {
+    private final Set<String> done = ConcurrentHashMap.newKeySet();
+    volatile int total = -1;
+
+    void evaluated(String host) {
+      if (done.add(host)) {
+        try {
+          listener.hostEvaluated(host, done.size(), total);
+        } catch (RuntimeException ignored) {
+          // A listener's failure is not the evaluation's.
+        }
+      }
+    }
+
+    void failed(String host, EvaluationException failure) {
+      try {
+        listener.hostFailed(host, failure);
+      } catch (RuntimeException ignored) {
+        // As above.
+      }
+    }
   }
 
   /**
@@ -556,8 +814,51 @@ public final class NixEvaluator implements Evaluator {
         new ArrayList<>(List.of("nix-command", "flakes"));
     private final Map<String, String> options = new LinkedHashMap<>();
     private final List<String> extraArgs = new ArrayList<>();
+    private int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private int chunkSize = DEFAULT_CHUNK_SIZE;
+    private EvaluationListener listener = EvaluationListener.NONE;
 
     private Builder() {}
+
+    /**
+     * How many {@code nix eval} processes {@link NixEvaluator#evaluate} runs at once for a fleet of
+     * more than {@link #evaluationChunkSize} hosts; default: the machine's cores.
+     *
+     * @throws FleetConfigException if {@code workers} is less than 1
+     */
+    public Builder evaluationWorkers(int workers) {
+      if (workers < 1) {
+        throw new FleetConfigException(
+            "evaluation workers must be at least 1, not "
+                + workers
+                + ": give how many nix"
+                + " processes may evaluate at once");
+      }
+      this.workers = workers;
+      return this;
+    }
+
+    /**
+     * The most hosts one {@code nix eval} process evaluates (its memory grows with them, about 60
+     * to 80 MB per real NixOS host); a fleet of at most this many is evaluated in one process.
+     * Default {@value NixEvaluator#DEFAULT_CHUNK_SIZE}.
+     *
+     * @throws FleetConfigException if {@code hosts} is less than 1
+     */
+    public Builder evaluationChunkSize(int hosts) {
+      if (hosts < 1) {
+        throw new FleetConfigException(
+            "evaluation chunk size must be at least 1 host, not " + hosts);
+      }
+      this.chunkSize = hosts;
+      return this;
+    }
+
+    /** Where {@link NixEvaluator#evaluate} reports each host evaluated or failed; default none. */
+    public Builder evaluationListener(EvaluationListener listener) {
+      this.listener = listener == null ? EvaluationListener.NONE : listener;
+      return this;
+    }
 
     /** The {@code nix} program: a name looked up on {@code PATH} or a path. Default {@code nix}. */
     public Builder nixBinary(String nix) {

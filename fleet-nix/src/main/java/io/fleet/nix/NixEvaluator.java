@@ -172,8 +172,7 @@ public final class NixEvaluator implements Evaluator {
       first = eval(prefix, "{ inlineUpTo = -1; }", what, progress);
     }
     if (first.failure != null) {
-      throw failure(
-          what + " failed" + first.where, first.command, first.exit, first.text, first.failedHost);
+      throw first.failure;
     }
     ObjectNode root = first.json;
     List<String> names = new ArrayList<>();
@@ -286,10 +285,8 @@ public final class NixEvaluator implements Evaluator {
         return;
       }
       if (e.failedHost != null && remaining.contains(e.failedHost)) {
-        EvaluationException own =
-            failure(what + " failed" + e.where, e.command, e.exit, e.text, e.failedHost);
-        failures.put(e.failedHost, own);
-        progress.failed(e.failedHost, own);
+        failures.put(e.failedHost, e.failure);
+        progress.failed(e.failedHost, e.failure);
         remaining.remove(e.failedHost);
         continue;
       }

@@ -54,7 +54,7 @@ public final class NixosEvaluationBenchmark {
         Files.createDirectories(rssDir);
         Path wrapper = run.resolve("nix-timed");
         Files.writeString(
-            wrapper, "#!/bin/sh\nexec /usr/bin/time -f %M -o '" + rssDir + "/$$' nix \"$@\"\n");
+            wrapper, "#!/bin/sh\nexec /usr/bin/time -f %M -o '" + rssDir + "'/rss-$$ nix \"$@\"\n");
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path flake = run.resolve("flake");
         Files.createDirectories(flake);

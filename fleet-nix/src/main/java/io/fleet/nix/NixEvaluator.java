@@ -2,8 +2,6 @@ package io.fleet.nix;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fleet.api.EvaluationException;
 import io.fleet.api.Fleet;
 import io.fleet.api.FleetConfigException;
@@ -12,16 +10,14 @@ import io.fleet.api.Names;
 import io.fleet.api.spi.BuildListener;
 import io.fleet.api.spi.Evaluator;
 import io.fleet.api.spi.StorePathInfo;
-import io.fleet.nix.internal.EvaluationChunks;
 import io.fleet.nix.internal.EvaluationResult;
 import io.fleet.nix.internal.FleetFlakeSources;
+import io.fleet.nix.internal.NixErrors;
 import io.fleet.nix.internal.NixLog;
 import io.fleet.nix.internal.NixProcess;
+import io.fleet.nix.internal.PooledEvaluation;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -32,10 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -69,18 +61,9 @@ public final class NixEvaluator implements Evaluator {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern CONFIGURATION = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]*");
-  private static final Pattern HOST_CONTEXT =
-      Pattern.compile("while evaluating fleet host \"([^\"]+)\"");
-  private static final Pattern SECRET_CONTEXT =
-      Pattern.compile("while evaluating fleet shared secret \"([^\"]+)\"");
   private static final Pattern SYSTEM_DRV_NAME =
       Pattern.compile(
           "/[0-9a-z]{32}-(?:nixos|fleet)-system-([A-Za-z0-9_-]+?)(?:-[0-9][^/'\"]*)?\\.drv");
-  private static final String EVALUATE_NIX = loadResource("evaluate.nix");
-  private static final Pattern EVALUATED_TRACE =
-      Pattern.compile("trace: fleet-evaluated-host:(.+)");
-  private static final Pattern COUNT_TRACE =
-      Pattern.compile("trace: fleet-host-count:([0-9]{1,9})");
 
   private final String nix;
   private final String nixStore;
@@ -162,151 +145,25 @@ public final class NixEvaluator implements Evaluator {
     String prefix = flakeAttribute(flakeRef, configuration);
     String what =
         "evaluating fleet configuration " + Names.quote(configuration) + " of " + flakeRef;
-    Progress progress = new Progress();
-    Map<String, EvaluationException> failures = new ConcurrentHashMap<>();
-    Eval first = eval(prefix, "{ inlineUpTo = " + chunkSize + "; }", what, progress);
-    if (first.failure != null && first.failedHost != null) {
-      // One host failed inside the single process: record it, then evaluate the others apart.
-      failures.put(first.failedHost, first.failure);
-      progress.failed(first.failedHost, first.failure);
-      first = eval(prefix, "{ inlineUpTo = -1; }", what, progress);
-    }
-    if (first.failure != null) {
-      throw first.failure;
-    }
-    ObjectNode root = first.json;
-    List<String> names = new ArrayList<>();
-    root.path("hostNames").forEach(n -> names.add(n.asText()));
-    root.remove("hostNames");
-    if (!root.has("hosts")) {
-      List<String> todo = new ArrayList<>(names);
-      todo.removeAll(failures.keySet());
-      ObjectNode hosts = root.putObject("hosts");
-      Map<String, JsonNode> results = evaluateChunks(prefix, what, todo, failures, progress);
-      for (String name : names) {
-        if (results.containsKey(name)) {
-          hosts.set(name, results.get(name));
-        }
-      }
-    }
-    EvaluationResult result = EvaluationResult.parse(root, configuration, prefix, first.command);
+    PooledEvaluation.Outcome out =
+        new PooledEvaluation(
+                apply -> command("eval", "--json", "--show-trace", prefix, "--apply", apply),
+                workers,
+                chunkSize,
+                listener)
+            .run(what);
+    EvaluationResult result =
+        EvaluationResult.parse(out.root(), configuration, prefix, out.command());
     nixVersion = result.nixVersion();
     for (EvaluationResult.SystemDerivation s : result.systems().values()) {
       if (s.drvPath() != null) {
         known.put(s.attribute(), s);
       }
     }
-    if (!failures.isEmpty()) {
-      throw partial(what, names, failures, result.fleet());
+    if (!out.failures().isEmpty()) {
+      throw partial(what, out.hostNames(), out.failures(), result.fleet());
     }
     return result.fleet();
-  }
-
-  /**
-   * Evaluates {@code hosts} in chunks on a pool of nix processes; failures go to {@code failures}.
-   */
-  private Map<String, JsonNode> evaluateChunks(
-      String prefix,
-      String what,
-      List<String> hosts,
-      Map<String, EvaluationException> failures,
-      Progress progress) {
-    List<List<String>> chunks = EvaluationChunks.plan(hosts, chunkSize, workers);
-    Map<String, JsonNode> results = new ConcurrentHashMap<>();
-    if (chunks.isEmpty()) {
-      return results;
-    }
-    ExecutorService pool =
-        Executors.newFixedThreadPool(
-            Math.min(workers, chunks.size()),
-            r -> {
-              Thread t = new Thread(r, "nix-eval-worker");
-              t.setDaemon(true);
-              return t;
-            });
-    try {
-      List<Future<?>> running = new ArrayList<>();
-      for (List<String> chunk : chunks) {
-        running.add(
-            pool.submit(() -> evaluateChunk(prefix, what, chunk, results, failures, progress)));
-      }
-      for (Future<?> f : running) {
-        try {
-          f.get();
-        } catch (ExecutionException e) {
-          Throwable cause = e.getCause();
-          throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new EvaluationException("interrupted while evaluating " + hosts, List.of(nix), e);
-    } finally {
-      pool.shutdownNow();
-    }
-    return results;
-  }
-
-  /**
-   * One chunk in a fresh nix process; when a host of it fails, the rest of the chunk again in
-   * another, until every host has a result or a failure.
-   */
-  private void evaluateChunk(
-      String prefix,
-      String what,
-      List<String> chunk,
-      Map<String, JsonNode> results,
-      Map<String, EvaluationException> failures,
-      Progress progress) {
-    List<String> remaining = new ArrayList<>(chunk);
-    while (!remaining.isEmpty()) {
-      ArrayNode list = JSON.createArrayNode();
-      remaining.forEach(list::add);
-      String args = "{ only = builtins.fromJSON " + nixString(list.toString()) + "; }";
-      Eval e = eval(prefix, args, what, progress);
-      if (e.failure == null) {
-        JsonNode hosts = e.json.path("hosts");
-        for (String name : remaining) {
-          JsonNode h = hosts.get(name);
-          if (h == null) {
-            EvaluationException missing =
-                new EvaluationException(
-                    what + ": nix printed no result for host " + Names.quote(name),
-                    e.command,
-                    0,
-                    e.text,
-                    name);
-            failures.put(name, missing);
-            progress.failed(name, missing);
-          } else {
-            results.put(name, h);
-          }
-        }
-        return;
-      }
-      if (e.failedHost != null && remaining.contains(e.failedHost)) {
-        failures.put(e.failedHost, e.failure);
-        progress.failed(e.failedHost, e.failure);
-        remaining.remove(e.failedHost);
-        continue;
-      }
-      StringBuilder named = new StringBuilder();
-      for (String name : remaining) {
-        named.append(named.length() == 0 ? "" : ", ").append(Names.quote(name));
-      }
-      EvaluationException chunkFailure =
-          failure(
-              what + " failed in the nix process evaluating hosts " + named + e.where,
-              e.command,
-              e.exit,
-              e.text,
-              null);
-      for (String name : remaining) {
-        failures.put(name, chunkFailure);
-        progress.failed(name, chunkFailure);
-      }
-      return;
-    }
   }
 
   private static PartialEvaluationException partial(
@@ -336,93 +193,6 @@ public final class NixEvaluator implements Evaluator {
     EvaluationException headline =
         ordered.values().stream().filter(f -> f.host().isPresent()).findFirst().orElse(first);
     return new PartialEvaluationException(message, headline, fleet, ordered);
-  }
-
-  /** One {@code nix eval} of the fleet configuration with evaluate.nix called with {@code args}. */
-  private Eval eval(String prefix, String args, String what, Progress progress) {
-    String apply = "(" + EVALUATE_NIX + "\n) " + args;
-    List<String> cmd = command("eval", "--json", "--show-trace", prefix, "--apply", apply);
-    NixLog log = new NixLog(BuildListener.NONE);
-    NixProcess.Outcome out =
-        NixProcess.run(
-            cmd,
-            null,
-            line -> {
-              Matcher m = EVALUATED_TRACE.matcher(line);
-              Matcher count = COUNT_TRACE.matcher(line);
-              if (m.matches()) {
-                progress.evaluated(m.group(1));
-              } else if (count.matches()) {
-                progress.total = Integer.parseInt(count.group(1));
-              } else {
-                log.accept(line);
-              }
-            });
-    Eval e = new Eval();
-    e.command = cmd;
-    e.exit = out.exitCode();
-    e.text = log.text();
-    if (out.exitCode() != 0) {
-      e.failedHost = innermostHost(e.text);
-      Matcher secret = SECRET_CONTEXT.matcher(e.text);
-      e.where =
-          e.failedHost != null
-              ? " in host " + Names.quote(e.failedHost)
-              : secret.find() ? " in shared secret " + Names.quote(secret.group(1)) : "";
-      e.failure = failure(what + " failed" + e.where, cmd, e.exit, e.text, e.failedHost);
-      return e;
-    }
-    try {
-      JsonNode root = JSON.readTree(out.stdout());
-      if (!(root instanceof ObjectNode o)) {
-        throw new IOException("not an object");
-      }
-      e.json = o;
-    } catch (IOException ex) {
-      throw new EvaluationException(
-          "nix eval printed something that is not JSON: " + ex.getMessage(), cmd, ex);
-    }
-    return e;
-  }
-
-  /** A JSON string as a Nix string literal. */
-  static String nixString(String s) {
-    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("${", "\\${") + "\"";
-  }
-
-  /** What one nix eval gave. */
-  private static final class Eval {
-    List<String> command;
-    int exit;
-    String text = "";
-    ObjectNode json;
-    EvaluationException failure;
-    String failedHost;
-    String where = "";
-  }
-
-  /** Counts hosts done and passes them on to the listener. */
-  private final class Progress {
-    private final Set<String> done = ConcurrentHashMap.newKeySet();
-    volatile int total = -1;
-
-    void evaluated(String host) {
-      if (done.add(host)) {
-        try {
-          listener.hostEvaluated(host, done.size(), total);
-        } catch (RuntimeException ignored) {
-          // A listener's failure is not the evaluation's.
-        }
-      }
-    }
-
-    void failed(String host, EvaluationException failure) {
-      try {
-        listener.hostFailed(host, failure);
-      } catch (RuntimeException ignored) {
-        // As above.
-      }
-    }
   }
 
   /**
@@ -740,8 +510,7 @@ public final class NixEvaluator implements Evaluator {
 
   /** The host named in the innermost "while evaluating fleet host" context of a trace. */
   static String innermostHost(String stderr) {
-    Matcher m = HOST_CONTEXT.matcher(stderr);
-    return m.find() ? m.group(1) : null;
+    return NixErrors.innermostHost(stderr);
   }
 
   private static String failedHost(
@@ -771,36 +540,17 @@ public final class NixEvaluator implements Evaluator {
 
   private static EvaluationException failure(
       String what, List<String> cmd, int exit, String stderr, String host) {
-    return new EvaluationException(
-        what + " (nix exited with " + exit + "):\n" + summary(stderr), cmd, exit, stderr, host);
+    return NixErrors.failure(what, cmd, exit, stderr, host);
   }
 
-  /**
-   * Nix's error without the warnings before it (such as lock file notices) and the long trace that
-   * --show-trace adds (the exception's stderr keeps all of it).
-   */
+  /** Nix's error without the warnings before it and the trace (see {@link NixErrors#summary}). */
   static String summary(String stderr) {
-    int error = stderr.startsWith("error:") ? 0 : stderr.indexOf("\nerror:");
-    String s = error > 0 ? stderr.substring(error + 1) : stderr;
-    int trace = s.indexOf("\n       … ");
-    s = trace > 0 ? s.substring(0, trace) : s;
-    return s.length() > 4000 ? s.substring(0, 4000) + "\n…" : s;
+    return NixErrors.summary(stderr);
   }
 
   private static String sibling(String nix, String program) {
     Path p = Path.of(nix);
     return p.getParent() == null ? program : p.resolveSibling(program).toString();
-  }
-
-  private static String loadResource(String name) {
-    try (InputStream in = NixEvaluator.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException("resource io/fleet/nix/" + name + " is missing");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /** Configures a {@link NixEvaluator}. */

@@ -12,13 +12,12 @@ import io.fleet.api.spi.Evaluator;
 import io.fleet.api.spi.StorePathInfo;
 import io.fleet.nix.internal.EvaluationResult;
 import io.fleet.nix.internal.FleetFlakeSources;
+import io.fleet.nix.internal.NixErrors;
 import io.fleet.nix.internal.NixLog;
 import io.fleet.nix.internal.NixProcess;
+import io.fleet.nix.internal.PooledEvaluation;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -57,21 +56,22 @@ import java.util.regex.Pattern;
  * error text, and the host where the failure is in one host. Instances are thread-safe.
  */
 public final class NixEvaluator implements Evaluator {
+  /** The default of {@link Builder#evaluationChunkSize}: hosts per {@code nix eval} process. */
+  public static final int DEFAULT_CHUNK_SIZE = 10;
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern CONFIGURATION = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]*");
-  private static final Pattern HOST_CONTEXT =
-      Pattern.compile("while evaluating fleet host \"([^\"]+)\"");
-  private static final Pattern SECRET_CONTEXT =
-      Pattern.compile("while evaluating fleet shared secret \"([^\"]+)\"");
   private static final Pattern SYSTEM_DRV_NAME =
       Pattern.compile(
           "/[0-9a-z]{32}-(?:nixos|fleet)-system-([A-Za-z0-9_-]+?)(?:-[0-9][^/'\"]*)?\\.drv");
-  private static final String EVALUATE_NIX = loadResource("evaluate.nix");
 
   private final String nix;
   private final String nixStore;
   private final List<String> commonArgs;
   private final List<String> storeOptions;
+  private final int workers;
+  private final int chunkSize;
+  private final EvaluationListener listener;
 
   /** Systems known from earlier evaluations, by their flake attribute. */
   private final Map<String, EvaluationResult.SystemDerivation> known = new ConcurrentHashMap<>();
@@ -80,6 +80,9 @@ public final class NixEvaluator implements Evaluator {
 
   private NixEvaluator(Builder b) {
     this.nix = b.nix;
+    this.workers = b.workers;
+    this.chunkSize = b.chunkSize;
+    this.listener = b.listener;
     this.nixStore = b.nixStore != null ? b.nixStore : sibling(b.nix, "nix-store");
     List<String> args = new ArrayList<>();
     if (!b.experimentalFeatures.isEmpty()) {
@@ -120,54 +123,76 @@ public final class NixEvaluator implements Evaluator {
 
   /**
    * Evaluates every host of {@code fleetConfigurations.<configuration>} of the flake {@code
-   * flakeRef} (a path, {@code path:…}, {@code git+file:…}, {@code github:…}…) in one {@code nix
-   * eval}. Each host's {@link Host#systemAttribute()} is the installable that builds its system.
+   * flakeRef} (a path, {@code path:…}, {@code git+file:…}, {@code github:…}…). Each host's {@link
+   * Host#systemAttribute()} is the installable that builds its system.
    *
-   * @throws EvaluationException if nix fails (naming the host when the failure is in one host)
+   * <p>A first {@code nix eval} checks the fleet's assertions and reads its fleet-level data and
+   * host names; with at most {@link Builder#evaluationChunkSize} hosts it evaluates them too (one
+   * process in all). Larger fleets are split into chunks evaluated by a pool of {@link
+   * Builder#evaluationWorkers} concurrent {@code nix eval} processes, a fresh one per chunk, so the
+   * memory of one process is bounded by the chunk, not the fleet. Results are in host order
+   * whichever way they were evaluated. A host whose evaluation fails does not stop the others: the
+   * rest of its chunk is evaluated again without it, and every failure is reported at the end.
+   *
+   * @throws PartialEvaluationException if some hosts failed (naming each, with nix's error; one
+   *     failed host gives the message and {@link EvaluationException#host()} it always gave)
+   * @throws EvaluationException if nix fails at the fleet level (assertions, shared secrets…)
    * @throws FleetConfigException if {@code configuration} is not a plain name or {@code flakeRef}
    *     contains {@code #}
    */
   @Override
   public Fleet evaluate(String flakeRef, String configuration) {
     String prefix = flakeAttribute(flakeRef, configuration);
-    List<String> cmd = command("eval", "--json", "--show-trace", prefix, "--apply", EVALUATE_NIX);
-    NixLog log = new NixLog(BuildListener.NONE);
-    NixProcess.Outcome out = NixProcess.run(cmd, null, log);
-    if (out.exitCode() != 0) {
-      String text = log.text();
-      String host = innermostHost(text);
-      Matcher secret = SECRET_CONTEXT.matcher(text);
-      String where =
-          host != null
-              ? " in host " + Names.quote(host)
-              : secret.find() ? " in shared secret " + Names.quote(secret.group(1)) : "";
-      throw failure(
-          "evaluating fleet configuration "
-              + Names.quote(configuration)
-              + " of "
-              + flakeRef
-              + " failed"
-              + where,
-          cmd,
-          out.exitCode(),
-          text,
-          host);
-    }
-    JsonNode root;
-    try {
-      root = JSON.readTree(out.stdout());
-    } catch (IOException e) {
-      throw new EvaluationException(
-          "nix eval printed something that is not JSON: " + e.getMessage(), cmd, e);
-    }
-    EvaluationResult result = EvaluationResult.parse(root, configuration, prefix, cmd);
+    String what =
+        "evaluating fleet configuration " + Names.quote(configuration) + " of " + flakeRef;
+    PooledEvaluation.Outcome out =
+        new PooledEvaluation(
+                apply -> command("eval", "--json", "--show-trace", prefix, "--apply", apply),
+                workers,
+                chunkSize,
+                listener)
+            .run(what);
+    EvaluationResult result =
+        EvaluationResult.parse(out.root(), configuration, prefix, out.command());
     nixVersion = result.nixVersion();
     for (EvaluationResult.SystemDerivation s : result.systems().values()) {
       if (s.drvPath() != null) {
         known.put(s.attribute(), s);
       }
     }
+    if (!out.failures().isEmpty()) {
+      throw partial(what, out.hostNames(), out.failures(), result.fleet());
+    }
     return result.fleet();
+  }
+
+  private static PartialEvaluationException partial(
+      String what, List<String> order, Map<String, EvaluationException> failures, Fleet fleet) {
+    Map<String, EvaluationException> ordered = new LinkedHashMap<>();
+    for (String name : order) {
+      if (failures.containsKey(name)) {
+        ordered.put(name, failures.get(name));
+      }
+    }
+    failures.forEach(ordered::putIfAbsent);
+    EvaluationException first = ordered.values().iterator().next();
+    String message;
+    if (ordered.size() == 1) {
+      message = first.getMessage();
+    } else {
+      StringBuilder sb = new StringBuilder(what).append(" failed in ").append(ordered.size());
+      sb.append(" hosts (the other ").append(fleet.hosts().size()).append(" evaluated):");
+      Set<EvaluationException> seen = new LinkedHashSet<>();
+      for (Map.Entry<String, EvaluationException> f : ordered.entrySet()) {
+        if (seen.add(f.getValue())) {
+          sb.append("\n- ").append(f.getValue().getMessage().replace("\n", "\n  "));
+        }
+      }
+      message = sb.toString();
+    }
+    EvaluationException headline =
+        ordered.values().stream().filter(f -> f.host().isPresent()).findFirst().orElse(first);
+    return new PartialEvaluationException(message, headline, fleet, ordered);
   }
 
   /**
@@ -485,8 +510,7 @@ public final class NixEvaluator implements Evaluator {
 
   /** The host named in the innermost "while evaluating fleet host" context of a trace. */
   static String innermostHost(String stderr) {
-    Matcher m = HOST_CONTEXT.matcher(stderr);
-    return m.find() ? m.group(1) : null;
+    return NixErrors.innermostHost(stderr);
   }
 
   private static String failedHost(
@@ -516,36 +540,17 @@ public final class NixEvaluator implements Evaluator {
 
   private static EvaluationException failure(
       String what, List<String> cmd, int exit, String stderr, String host) {
-    return new EvaluationException(
-        what + " (nix exited with " + exit + "):\n" + summary(stderr), cmd, exit, stderr, host);
+    return NixErrors.failure(what, cmd, exit, stderr, host);
   }
 
-  /**
-   * Nix's error without the warnings before it (such as lock file notices) and the long trace that
-   * --show-trace adds (the exception's stderr keeps all of it).
-   */
+  /** Nix's error without the warnings before it and the trace (see {@link NixErrors#summary}). */
   static String summary(String stderr) {
-    int error = stderr.startsWith("error:") ? 0 : stderr.indexOf("\nerror:");
-    String s = error > 0 ? stderr.substring(error + 1) : stderr;
-    int trace = s.indexOf("\n       … ");
-    s = trace > 0 ? s.substring(0, trace) : s;
-    return s.length() > 4000 ? s.substring(0, 4000) + "\n…" : s;
+    return NixErrors.summary(stderr);
   }
 
   private static String sibling(String nix, String program) {
     Path p = Path.of(nix);
     return p.getParent() == null ? program : p.resolveSibling(program).toString();
-  }
-
-  private static String loadResource(String name) {
-    try (InputStream in = NixEvaluator.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException("resource io/fleet/nix/" + name + " is missing");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /** Configures a {@link NixEvaluator}. */
@@ -556,8 +561,51 @@ public final class NixEvaluator implements Evaluator {
         new ArrayList<>(List.of("nix-command", "flakes"));
     private final Map<String, String> options = new LinkedHashMap<>();
     private final List<String> extraArgs = new ArrayList<>();
+    private int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private int chunkSize = DEFAULT_CHUNK_SIZE;
+    private EvaluationListener listener = EvaluationListener.NONE;
 
     private Builder() {}
+
+    /**
+     * How many {@code nix eval} processes {@link NixEvaluator#evaluate} runs at once for a fleet of
+     * more than {@link #evaluationChunkSize} hosts; default: the machine's cores.
+     *
+     * @throws FleetConfigException if {@code workers} is less than 1
+     */
+    public Builder evaluationWorkers(int workers) {
+      if (workers < 1) {
+        throw new FleetConfigException(
+            "evaluation workers must be at least 1, not "
+                + workers
+                + ": give how many nix"
+                + " processes may evaluate at once");
+      }
+      this.workers = workers;
+      return this;
+    }
+
+    /**
+     * The most hosts one {@code nix eval} process evaluates (its memory grows with them, about 60
+     * to 80 MB per real NixOS host); a fleet of at most this many is evaluated in one process.
+     * Default {@value NixEvaluator#DEFAULT_CHUNK_SIZE}.
+     *
+     * @throws FleetConfigException if {@code hosts} is less than 1
+     */
+    public Builder evaluationChunkSize(int hosts) {
+      if (hosts < 1) {
+        throw new FleetConfigException(
+            "evaluation chunk size must be at least 1 host, not " + hosts);
+      }
+      this.chunkSize = hosts;
+      return this;
+    }
+
+    /** Where {@link NixEvaluator#evaluate} reports each host evaluated or failed; default none. */
+    public Builder evaluationListener(EvaluationListener listener) {
+      this.listener = listener == null ? EvaluationListener.NONE : listener;
+      return this;
+    }
 
     /** The {@code nix} program: a name looked up on {@code PATH} or a path. Default {@code nix}. */
     public Builder nixBinary(String nix) {

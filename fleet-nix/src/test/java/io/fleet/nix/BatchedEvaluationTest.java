@@ -6,18 +6,23 @@ import io.fleet.api.Fleet;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Evaluating and building 100 hosts runs nix twice, not once per host. */
+/**
+ * Evaluating and building 100 hosts runs a few nix processes (one for the fleet, one per chunk of
+ * hosts, one build), never one per host.
+ */
 class BatchedEvaluationTest {
   @TempDir Path tmp;
 
   @Test
-  void evaluatingAndBuildingAHundredHostsRunsAtMostTwoNixProcesses() throws Exception {
+  void evaluatingAndBuildingAHundredHostsRunsOneNixProcessPerChunkNotPerHost() throws Exception {
     Path realNix = NixTestSupport.requireNix();
     String flake =
         NixTestSupport.flake(
@@ -43,6 +48,14 @@ class BatchedEvaluationTest {
             .isEqualTo(e.getKey());
       }
     }
-    assertThat(Files.readAllLines(log)).containsExactly("eval", "build");
+    // Default settings: chunks of at most NixEvaluator.DEFAULT_CHUNK_SIZE hosts, as many as a
+    // multiple of the machine's cores (10 chunks of 10 on 1 or 2 cores, 12 of 9 on 3 or 4).
+    int cores = Runtime.getRuntime().availableProcessors();
+    int chunks = (100 + NixEvaluator.DEFAULT_CHUNK_SIZE - 1) / NixEvaluator.DEFAULT_CHUNK_SIZE;
+    chunks = Math.min(100, (chunks + cores - 1) / cores * cores);
+    List<String> expected = new ArrayList<>(Collections.nCopies(1 + chunks, "eval"));
+    expected.add("build");
+    assertThat(Files.readAllLines(log)).isEqualTo(expected);
+    assertThat(1 + chunks).as("nix eval processes for 100 hosts").isLessThan(100);
   }
 }

@@ -8,61 +8,100 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * Seconds and peak memory of evaluating fleets of real NixOS hosts (the shared 2020 nixpkgs, {@code
- * ../shared/nix}) through {@link NixEvaluator}: one {@code nix eval} per fleet, every host's {@code
- * toplevel.drvPath}, secrets and tags. Peak memory is the nix process's maximum resident set size,
- * from {@code /usr/bin/time}.
+ * ../shared/nix}) through {@link NixEvaluator}, side by side in one run: one {@code nix eval} for
+ * the whole fleet ("single": chunk size = fleet size) against the pool ({@link
+ * NixEvaluator.Builder#evaluationWorkers} = cores, chunks of at most {@link
+ * NixEvaluator#DEFAULT_CHUNK_SIZE} hosts and at most hosts ÷ cores, so every core gets work). Each
+ * evaluation computes every host's {@code toplevel.drvPath}, secrets and tags. Peak memory is each
+ * nix process's maximum resident set size, from {@code /usr/bin/time}; "ideal" is the single
+ * process's seconds ÷ cores.
  *
  * <p>Run: {@code mvn -q -pl fleet-examples -am compile exec:java
- * -Dexec.mainClass=io.fleet.examples.bench.NixosEvaluationBenchmark -Dexec.args="1 10 30"}. Needs
+ * -Dexec.mainClass=io.fleet.examples.bench.NixosEvaluationBenchmark -Dexec.args="10 30"}. Needs
  * {@code nix} and {@code /usr/bin/time}; offline.
  */
 public final class NixosEvaluationBenchmark {
   private NixosEvaluationBenchmark() {}
 
-  /** Entry point; arguments: the fleet sizes to measure (default 1 10 30). */
+  /** Entry point; arguments: the fleet sizes to measure (default 10 30). */
   public static void main(String[] args) throws Exception {
     List<Integer> sizes = new ArrayList<>();
     for (String a : args) {
       sizes.add(Integer.parseInt(a));
     }
     if (sizes.isEmpty()) {
-      sizes.addAll(List.of(1, 10, 30));
+      sizes.addAll(List.of(10, 30));
     }
+    int cores = Runtime.getRuntime().availableProcessors();
     Path dir = Files.createTempDirectory("fleet-nixos-bench");
     SharedNixTrees trees = SharedNixTrees.unpack(Path.of("target/nix-trees"));
     String nixpkgs = trees.locked("nixpkgs-20.09pre");
     String nixpkgsLib = trees.locked("nixpkgs-lib");
     Path fleetFlake = NixEvaluator.writeFleetFlake(dir.resolve("fleet-nix"));
-    Path rss = dir.resolve("peak-rss");
-    Path wrapper = dir.resolve("nix-timed");
-    Files.writeString(wrapper, "#!/bin/sh\nexec /usr/bin/time -f %M -o '" + rss + "' nix \"$@\"\n");
-    Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
 
-    System.out.println("hosts  seconds  peak-rss-MB  (one nix eval through NixEvaluator)");
+    System.out.printf(
+        "cores %d; mode    hosts  seconds  ideal  processes  max-peak-rss-MB  per-process-MB%n",
+        cores);
     for (int n : sizes) {
-      Path flake = dir.resolve("fleet-" + n);
-      Files.createDirectories(flake);
-      Files.writeString(flake.resolve("flake.nix"), flakeText(n));
-      try (NixEvaluator nix =
-          NixEvaluator.builder()
-              .nixBinary(wrapper.toString())
-              .option("substituters", "")
-              .option("flake-registry", "")
-              .overrideInput("fleet", "path:" + fleetFlake)
-              .overrideInput("fleet/nixpkgs-lib", nixpkgsLib)
-              .overrideInput("nixpkgs", nixpkgs)
-              .build()) {
-        long start = System.nanoTime();
-        Fleet fleet = nix.evaluate("path:" + flake, "default");
-        double seconds = (System.nanoTime() - start) / 1e9;
-        if (fleet.hosts().size() != n) {
-          throw new IllegalStateException("expected " + n + " hosts, got " + fleet.hosts().size());
+      double singleSeconds = 0;
+      for (String mode : List.of("single", "pool")) {
+        Path run = dir.resolve(mode + "-" + n);
+        Path rssDir = run.resolve("rss");
+        Files.createDirectories(rssDir);
+        Path wrapper = run.resolve("nix-timed");
+        Files.writeString(
+            wrapper, "#!/bin/sh\nexec /usr/bin/time -f %M -o '" + rssDir + "'/rss-$$ nix \"$@\"\n");
+        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path flake = run.resolve("flake");
+        Files.createDirectories(flake);
+        Files.writeString(flake.resolve("flake.nix"), flakeText(n));
+        NixEvaluator.Builder b =
+            NixEvaluator.builder()
+                .nixBinary(wrapper.toString())
+                .option("substituters", "")
+                .option("flake-registry", "")
+                .overrideInput("fleet", "path:" + fleetFlake)
+                .overrideInput("fleet/nixpkgs-lib", nixpkgsLib)
+                .overrideInput("nixpkgs", nixpkgs);
+        if (mode.equals("single")) {
+          b.evaluationChunkSize(n).evaluationWorkers(1);
+        } else {
+          int perCore = (n + cores - 1) / cores;
+          b.evaluationWorkers(cores)
+              .evaluationChunkSize(Math.min(NixEvaluator.DEFAULT_CHUNK_SIZE, perCore));
         }
-        long kb = Long.parseLong(Files.readString(rss).trim().lines().reduce((a, b) -> b).get());
-        System.out.printf("%5d  %7.1f  %11d%n", n, seconds, kb / 1024);
+        try (NixEvaluator nix = b.build()) {
+          long start = System.nanoTime();
+          Fleet fleet = nix.evaluate("path:" + flake, "default");
+          double seconds = (System.nanoTime() - start) / 1e9;
+          if (fleet.hosts().size() != n) {
+            throw new IllegalStateException(
+                "expected " + n + " hosts, got " + fleet.hosts().size());
+          }
+          List<Long> mbs = new ArrayList<>();
+          try (Stream<Path> files = Files.list(rssDir)) {
+            for (Path f : files.sorted().toList()) {
+              String last = Files.readString(f).trim().lines().reduce((x, y) -> y).orElse("0");
+              mbs.add(Long.parseLong(last) / 1024);
+            }
+          }
+          if (mode.equals("single")) {
+            singleSeconds = seconds;
+          }
+          System.out.printf(
+              "         %-6s  %5d  %7.1f  %5.1f  %9d  %15d  %s%n",
+              mode,
+              n,
+              seconds,
+              singleSeconds / cores,
+              mbs.size(),
+              mbs.stream().mapToLong(Long::longValue).max().orElse(0),
+              mbs);
+        }
       }
     }
   }

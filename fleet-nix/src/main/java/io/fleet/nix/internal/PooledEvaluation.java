@@ -1,0 +1,310 @@
+package io.fleet.nix.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fleet.api.EvaluationException;
+import io.fleet.api.Names;
+import io.fleet.api.spi.BuildListener;
+import io.fleet.nix.EvaluationListener;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One evaluation of a fleet configuration with {@code evaluate.nix}: a first {@code nix eval} for
+ * the fleet-level data and the host names (and every host, for a fleet of at most a chunk), then
+ * chunks of hosts in fresh {@code nix eval} processes on a bounded pool. A failed host is recorded
+ * and the rest of its chunk evaluated again without it; a chunk whose process fails otherwise fails
+ * all its hosts.
+ */
+public final class PooledEvaluation {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String EVALUATE_NIX = loadResource("/io/fleet/nix/evaluate.nix");
+  private static final Pattern EVALUATED_TRACE =
+      Pattern.compile("trace: fleet-evaluated-host:(.+)");
+  private static final Pattern COUNT_TRACE =
+      Pattern.compile("trace: fleet-host-count:([0-9]{1,9})");
+
+  private final Function<String, List<String>> evalCommand;
+  private final int workers;
+  private final int chunkSize;
+  private final EvaluationListener listener;
+
+  /**
+   * @param evalCommand the argv of {@code nix eval --json … --apply <expression>} for an expression
+   */
+  public PooledEvaluation(
+      Function<String, List<String>> evalCommand,
+      int workers,
+      int chunkSize,
+      EvaluationListener listener) {
+    this.evalCommand = evalCommand;
+    this.workers = workers;
+    this.chunkSize = chunkSize;
+    this.listener = listener;
+  }
+
+  /**
+   * What the evaluation gave: the JSON {@link EvaluationResult#parse} reads (hosts that evaluated,
+   * in host order), the host names in order and the failed hosts.
+   */
+  public record Outcome(
+      ObjectNode root,
+      List<String> hostNames,
+      Map<String, EvaluationException> failures,
+      List<String> command) {}
+
+  /**
+   * Runs the evaluation; {@code what} starts every failure's message.
+   *
+   * @throws EvaluationException if the fleet-level evaluation fails
+   */
+  public Outcome run(String what) {
+    Progress progress = new Progress();
+    Map<String, EvaluationException> failures = new ConcurrentHashMap<>();
+    Eval first = eval("{ inlineUpTo = " + chunkSize + "; }", what, progress);
+    if (first.failure != null && first.failedHost != null) {
+      // One host failed inside the single process: record it, then evaluate the others apart.
+      failures.put(first.failedHost, first.failure);
+      progress.failed(first.failedHost, first.failure);
+      first = eval("{ inlineUpTo = -1; }", what, progress);
+    }
+    if (first.failure != null) {
+      throw first.failure;
+    }
+    ObjectNode root = first.json;
+    List<String> names = new ArrayList<>();
+    root.path("hostNames").forEach(n -> names.add(n.asText()));
+    root.remove("hostNames");
+    if (!root.has("hosts")) {
+      List<String> todo = new ArrayList<>(names);
+      todo.removeAll(failures.keySet());
+      ObjectNode hosts = root.putObject("hosts");
+      Map<String, JsonNode> results = evaluateChunks(what, todo, failures, progress);
+      for (String name : names) {
+        if (results.containsKey(name)) {
+          hosts.set(name, results.get(name));
+        }
+      }
+    }
+    return new Outcome(root, List.copyOf(names), Map.copyOf(failures), first.command);
+  }
+
+  /**
+   * Evaluates {@code hosts} in chunks on a pool of nix processes; failures go to {@code failures}.
+   */
+  private Map<String, JsonNode> evaluateChunks(
+      String what,
+      List<String> hosts,
+      Map<String, EvaluationException> failures,
+      Progress progress) {
+    List<List<String>> chunks = EvaluationChunks.plan(hosts, chunkSize, workers);
+    Map<String, JsonNode> results = new ConcurrentHashMap<>();
+    if (chunks.isEmpty()) {
+      return results;
+    }
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.min(workers, chunks.size()),
+            r -> {
+              Thread t = new Thread(r, "nix-eval-worker");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      List<Future<?>> running = new ArrayList<>();
+      for (List<String> chunk : chunks) {
+        running.add(pool.submit(() -> evaluateChunk(what, chunk, results, failures, progress)));
+      }
+      for (Future<?> f : running) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EvaluationException(
+          "interrupted while evaluating " + hosts, List.of("nix", "eval"), e);
+    } finally {
+      pool.shutdownNow();
+    }
+    return results;
+  }
+
+  /**
+   * One chunk in a fresh nix process; when a host of it fails, the rest of the chunk again in
+   * another, until every host has a result or a failure.
+   */
+  private void evaluateChunk(
+      String what,
+      List<String> chunk,
+      Map<String, JsonNode> results,
+      Map<String, EvaluationException> failures,
+      Progress progress) {
+    List<String> remaining = new ArrayList<>(chunk);
+    while (!remaining.isEmpty()) {
+      ArrayNode list = JSON.createArrayNode();
+      remaining.forEach(list::add);
+      String args = "{ only = builtins.fromJSON " + nixString(list.toString()) + "; }";
+      Eval e = eval(args, what, progress);
+      if (e.failure == null) {
+        JsonNode hosts = e.json.path("hosts");
+        for (String name : remaining) {
+          JsonNode h = hosts.get(name);
+          if (h == null) {
+            EvaluationException missing =
+                new EvaluationException(
+                    what + ": nix printed no result for host " + Names.quote(name),
+                    e.command,
+                    0,
+                    e.text,
+                    name);
+            failures.put(name, missing);
+            progress.failed(name, missing);
+          } else {
+            results.put(name, h);
+          }
+        }
+        return;
+      }
+      if (e.failedHost != null && remaining.contains(e.failedHost)) {
+        failures.put(e.failedHost, e.failure);
+        progress.failed(e.failedHost, e.failure);
+        remaining.remove(e.failedHost);
+        continue;
+      }
+      StringBuilder named = new StringBuilder();
+      for (String name : remaining) {
+        named.append(named.length() == 0 ? "" : ", ").append(Names.quote(name));
+      }
+      EvaluationException chunkFailure =
+          NixErrors.failure(
+              what + " failed in the nix process evaluating hosts " + named + e.where,
+              e.command,
+              e.exit,
+              e.text,
+              null);
+      for (String name : remaining) {
+        failures.put(name, chunkFailure);
+        progress.failed(name, chunkFailure);
+      }
+      return;
+    }
+  }
+
+  /** One {@code nix eval} of the fleet configuration with evaluate.nix called with {@code args}. */
+  private Eval eval(String args, String what, Progress progress) {
+    String apply = "(" + EVALUATE_NIX + "\n) " + args;
+    List<String> cmd = evalCommand.apply(apply);
+    NixLog log = new NixLog(BuildListener.NONE);
+    NixProcess.Outcome out =
+        NixProcess.run(
+            cmd,
+            null,
+            line -> {
+              Matcher m = EVALUATED_TRACE.matcher(line);
+              Matcher count = COUNT_TRACE.matcher(line);
+              if (m.matches()) {
+                progress.evaluated(m.group(1));
+              } else if (count.matches()) {
+                progress.total = Integer.parseInt(count.group(1));
+              } else {
+                log.accept(line);
+              }
+            });
+    Eval e = new Eval();
+    e.command = cmd;
+    e.exit = out.exitCode();
+    e.text = log.text();
+    if (out.exitCode() != 0) {
+      e.failedHost = NixErrors.innermostHost(e.text);
+      Matcher secret = NixErrors.SECRET_CONTEXT.matcher(e.text);
+      e.where =
+          e.failedHost != null
+              ? " in host " + Names.quote(e.failedHost)
+              : secret.find() ? " in shared secret " + Names.quote(secret.group(1)) : "";
+      e.failure = NixErrors.failure(what + " failed" + e.where, cmd, e.exit, e.text, e.failedHost);
+      return e;
+    }
+    try {
+      JsonNode root = JSON.readTree(out.stdout());
+      if (!(root instanceof ObjectNode o)) {
+        throw new IOException("not an object");
+      }
+      e.json = o;
+    } catch (IOException ex) {
+      throw new EvaluationException(
+          "nix eval printed something that is not JSON: " + ex.getMessage(), cmd, ex);
+    }
+    return e;
+  }
+
+  /** A JSON string as a Nix string literal. */
+  static String nixString(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("${", "\\${") + "\"";
+  }
+
+  /** What one nix eval gave. */
+  private static final class Eval {
+    List<String> command;
+    int exit;
+    String text = "";
+    ObjectNode json;
+    EvaluationException failure;
+    String failedHost;
+    String where = "";
+  }
+
+  /** Counts hosts done and passes them on to the listener. */
+  private final class Progress {
+    private final Set<String> done = ConcurrentHashMap.newKeySet();
+    volatile int total = -1;
+
+    void evaluated(String host) {
+      if (done.add(host)) {
+        try {
+          listener.hostEvaluated(host, done.size(), total);
+        } catch (RuntimeException ignored) {
+          // A listener's failure is not the evaluation's.
+        }
+      }
+    }
+
+    void failed(String host, EvaluationException failure) {
+      try {
+        listener.hostFailed(host, failure);
+      } catch (RuntimeException ignored) {
+        // As above.
+      }
+    }
+  }
+
+  private static String loadResource(String name) {
+    try (InputStream in = PooledEvaluation.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("resource " + name + " is missing");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -108,10 +108,12 @@ class TransientPlaintextTest {
       assertThat(plaintexts).hasSize(4);
       seen = new ArrayList<>(tmpWatch.seen());
       seen.addAll(dataWatch.seen());
-      // The watch saw the generator's $out and the library's lock file, so the check can fail.
+      // The watch saw the generator's $out and the library's own transient files (the rotation
+      // journal, which lives for the whole run, and the save's lock file, which lives for
+      // milliseconds and may be renamed before a rescan), so the check can fail.
       assertThat(seen)
           .extracting(s -> s.path().getFileName().toString())
-          .contains("secret", "public", ".fleet.json.lock");
+          .contains("secret", "public", ".fleet.json.journal");
       for (byte[] secret : plaintexts) {
         byte[] base64 = Base64.getEncoder().encode(secret);
         for (TransientFiles watch : List.of(tmpWatch, dataWatch)) {

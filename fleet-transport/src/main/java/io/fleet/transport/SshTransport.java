@@ -136,8 +136,18 @@ public final class SshTransport implements Transport {
     }
     List<SSHClient> chain = new ArrayList<>();
     try {
-      SSHClient client = open(host.name(), target, pin, true, chain);
-      chain.add(client);
+      chain.add(open(host.name(), target, pin, true, chain));
+    } catch (ClosedDuringAuthentication e) {
+      // sshd went away mid-handshake (as it does while an activation restarts it): one more try.
+      closeAll(chain);
+      chain.clear();
+      pauseBeforeRetry();
+      try {
+        chain.add(open(host.name(), target, pin, true, chain));
+      } catch (RuntimeException again) {
+        closeAll(chain);
+        throw again;
+      }
     } catch (RuntimeException e) {
       closeAll(chain);
       throw e;
@@ -209,7 +219,20 @@ public final class SshTransport implements Transport {
       client.auth(target.user(), authMethods(client));
       return client;
     } catch (UserAuthException e) {
+      boolean hungUp = !client.isConnected();
       close(client);
+      if (hungUp) {
+        // A refused key leaves the transport up; a transport that is gone was not a refusal.
+        throw new ClosedDuringAuthentication(
+            host,
+            label
+                + " ("
+                + target.spec()
+                + ") closed the connection while authenticating user "
+                + target.user()
+                + ": sshd may be restarting there; try again",
+            e);
+      }
       throw new TransportException(
           host,
           TransportException.Reason.AUTHENTICATION,
@@ -232,6 +255,23 @@ public final class SshTransport implements Transport {
         throw new TransportException(host, r.reason(), r.getMessage(), e);
       }
       throw connectFailure(host, label, target, phase, e);
+    }
+  }
+
+  /** The server hung up during authentication: a lost connection, retried once by connect. */
+  private static final class ClosedDuringAuthentication extends TransportException {
+    private static final long serialVersionUID = 1L;
+
+    ClosedDuringAuthentication(String host, String message, Throwable cause) {
+      super(host, TransportException.Reason.CONNECTION_LOST, message, cause);
+    }
+  }
+
+  private static void pauseBeforeRetry() {
+    try {
+      Thread.sleep(500);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -56,4 +56,33 @@ final class PlanFixtures {
   static SharedSecretData shared(StoredSecret s, String... owners) {
     return SharedSecretData.of(List.of(owners), s);
   }
+
+  /** Every private part's plaintext, decrypted with its owners' keys. */
+  List<byte[]> plaintexts(FleetData d, io.fleet.api.spi.SecretCipher cipher) {
+    List<byte[]> out = new ArrayList<>();
+    d.sharedSecrets()
+        .forEach(
+            (name, s) ->
+                s.secret().parts().values().stream()
+                    .filter(SecretPart::isEncrypted)
+                    .forEach(
+                        p ->
+                            out.add(
+                                cipher.decrypt(
+                                    p.bytes(), List.of(keys.get(s.owners().get(0)).identity)))));
+    d.hostSecrets()
+        .forEach(
+            (host, m) ->
+                m.values()
+                    .forEach(
+                        s ->
+                            s.parts().values().stream()
+                                .filter(SecretPart::isEncrypted)
+                                .forEach(
+                                    p ->
+                                        out.add(
+                                            cipher.decrypt(
+                                                p.bytes(), List.of(keys.get(host).identity))))));
+    return out;
+  }
 }

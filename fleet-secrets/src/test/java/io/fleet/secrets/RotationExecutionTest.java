@@ -82,31 +82,7 @@ class RotationExecutionTest {
 
   /** Every private part's plaintext, decrypted with its owners' keys. */
   List<byte[]> plaintexts(FleetData d) {
-    List<byte[]> out = new ArrayList<>();
-    d.sharedSecrets()
-        .forEach(
-            (name, s) ->
-                s.secret().parts().values().stream()
-                    .filter(SecretPart::isEncrypted)
-                    .forEach(
-                        p ->
-                            out.add(
-                                cipher.decrypt(
-                                    p.bytes(), List.of(f.keys.get(s.owners().get(0)).identity)))));
-    d.hostSecrets()
-        .forEach(
-            (host, m) ->
-                m.values()
-                    .forEach(
-                        s ->
-                            s.parts().values().stream()
-                                .filter(SecretPart::isEncrypted)
-                                .forEach(
-                                    p ->
-                                        out.add(
-                                            cipher.decrypt(
-                                                p.bytes(), List.of(f.keys.get(host).identity))))));
-    return out;
+    return f.plaintexts(d, cipher);
   }
 
   @Test

@@ -6,7 +6,6 @@ import io.fleet.api.Fleet;
 import io.fleet.api.Generators;
 import io.fleet.api.data.FleetData;
 import io.fleet.api.data.JsonFleetDataStore;
-import io.fleet.api.data.SecretPart;
 import io.fleet.api.spi.SecretCipher;
 import io.fleet.testkit.ExternalTools;
 import java.nio.charset.StandardCharsets;
@@ -128,30 +127,6 @@ class TransientPlaintextTest {
 
   /** Every private part's plaintext, decrypted with its owners' keys. */
   private List<byte[]> plaintexts(FleetData d) {
-    List<byte[]> out = new ArrayList<>();
-    d.sharedSecrets()
-        .forEach(
-            (name, s) ->
-                s.secret().parts().values().stream()
-                    .filter(SecretPart::isEncrypted)
-                    .forEach(
-                        p ->
-                            out.add(
-                                cipher.decrypt(
-                                    p.bytes(), List.of(f.keys.get(s.owners().get(0)).identity)))));
-    d.hostSecrets()
-        .forEach(
-            (host, m) ->
-                m.values()
-                    .forEach(
-                        s ->
-                            s.parts().values().stream()
-                                .filter(SecretPart::isEncrypted)
-                                .forEach(
-                                    p ->
-                                        out.add(
-                                            cipher.decrypt(
-                                                p.bytes(), List.of(f.keys.get(host).identity))))));
-    return out;
+    return f.plaintexts(d, cipher);
   }
 }

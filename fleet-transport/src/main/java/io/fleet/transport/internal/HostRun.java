@@ -31,8 +31,9 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 /**
- * Deploys one host by {@link HostProtocol}: preflight, copy, arm, activate, checks, confirm, and
- * the rollback when a step after arming fails. Never throws: every end is a {@link HostReport}.
+ * Deploys one host by {@link HostProtocol}: preflight, copy, (for a host built on the target) the
+ * build there, arm, activate, checks, confirm, and the rollback when a step after arming fails.
+ * Never throws: every end is a {@link HostReport}.
  */
 public final class HostRun {
   /** Thrown inside the run to end it with a report. */
@@ -255,6 +256,19 @@ public final class HostRun {
               + (r.compressed ? ", " + r.wireBytes + " bytes on the wire with zstd" : ""));
     } catch (FleetException e) {
       fail(HostOutcome.FAILED, "copy failed: " + e.getMessage() + "; nothing was activated");
+    }
+    if (plan.buildsOnTarget(name)) {
+      checkCancelledBeforeChange();
+      checkDeadlineBeforeChange();
+      begin(DeployStep.BUILD);
+      String drv = plan.derivations().get(name);
+      Optional<String> error =
+          new TargetBuild(this::rt, report, name, sudo)
+              .run(conn, drv, system, remaining(plan.hostTimeout()));
+      if (error.isPresent()) {
+        fail(HostOutcome.FAILED, error.get());
+      }
+      done("built " + system + " on the host from " + drv);
     }
     if (action == DeployAction.UPLOAD) {
       end(HostOutcome.UPLOADED, null);

@@ -44,7 +44,9 @@ import java.util.function.Function;
  * in {@link #unsupportedCommands()}. Its {@code nix-store --import} reads the fake evaluator's
  * stream and a real {@code nix-store --export} stream alike, so systems built by the real nix can
  * be deployed to it (see {@code FakeFleet.Builder#evaluator}); its {@link #httpEndpoint HTTP
- * endpoints} answer HTTP health checks.
+ * endpoints} answer HTTP health checks. Its {@code nix-store --realise} of a derivation ({@link
+ * Op#BUILD}, building on the target) "builds" what the fake fleet's evaluator says the derivation
+ * outputs, once its closure has been copied ({@link #builtPaths()}, {@link #failNextBuild}).
  *
  * <p>Script, exercise, verify: tell the host what will go wrong ({@link #failNextActivation()},
  * {@link #dropConnectionAfter(Op)}, {@link #kill()} …), run the code, then ask it what happened

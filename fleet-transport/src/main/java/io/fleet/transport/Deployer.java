@@ -77,6 +77,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * cannot, the host's watchdog does when the rollback window ends. A happy {@code SWITCH} takes four
  * command round trips plus the copy.
  *
+ * <p>With {@link Planner#buildOnTarget(boolean)} the controller only evaluates: each host gets its
+ * system's derivation closure and builds the system itself ({@code nix-store --realise}, step
+ * {@code BUILD}) before it is armed.
+ *
  * <p>Fleet policies come from the plan: parallelism, batches (a canary first), keep going or stop
  * at the first failure, and (opt-in) returning hosts that already succeeded to their previous
  * generation when another fails. Interrupting the thread that calls {@link #execute} cancels: no
@@ -488,9 +492,10 @@ public final class Deployer {
      * DeploymentPlan.derivations()}) and the derivation's closure instead of the built system's;
      * the deployer copies what the host lacks of it, runs {@code nix-store --realise} on the host
      * ({@code DeployStep.BUILD}), checks the output is the planned system, then arms and activates
-     * as usual. A failed build ends the host {@code FAILED} with the build's output, nothing armed.
-     * Needs an evaluator that gives derivations ({@code NixEvaluator}); a host given a system path
-     * with {@link #system} cannot also be built on the target.
+     * as usual ({@code UPLOAD} stops after the build, leaving the built system on the host). A
+     * failed build ends the host {@code FAILED} with the build's output, nothing armed. Needs an
+     * evaluator that gives derivations ({@code NixEvaluator}); a host given a system path with
+     * {@link #system} cannot also be built on the target.
      */
     public Planner buildOnTarget(boolean all) {
       buildOnTarget.clear();

@@ -262,6 +262,7 @@ public final class HostRun {
       checkDeadlineBeforeChange();
       begin(DeployStep.BUILD);
       String drv = plan.derivations().get(name);
+      events.progress(name, DeployStep.BUILD, "nix-store --realise " + drv + " on the host", 0, 1);
       Optional<String> error =
           new TargetBuild(this::rt, report, name, sudo)
               .run(conn, drv, system, remaining(plan.hostTimeout()));

@@ -123,6 +123,39 @@ class BuildOnTargetTest {
   }
 
   @Test
+  void aHostThatAlreadyHasTheSystemGetsNoCopyAndNoBuild() {
+    Deployer d = deployer();
+    d.execute(d.plan(fake.fleet()).select("web-3").action(DeployAction.UPLOAD).build());
+    FakeHost h = fake.host("web-3");
+    assertThat(h.hasPath(fake.newSystem("web-3"))).isTrue();
+    h.clearCommands();
+    events.clear();
+
+    HostReport r =
+        d.execute(d.plan(fake.fleet()).select("web-3").buildOnTarget(true).build()).host("web-3");
+
+    assertThat(r.outcome()).isEqualTo(HostOutcome.CONFIRMED);
+    assertThat(r.copiedPaths()).isEmpty();
+    assertThat(h.commands()).noneMatch(c -> c.op() == FakeHost.Op.BUILD);
+    assertThat(h.commands()).noneMatch(c -> c.op() == FakeHost.Op.IMPORT);
+    assertThat(steps("web-3")).doesNotContain("BUILD");
+    assertThat(h).isOnNewSystem();
+  }
+
+  @Test
+  void theDerivationClosureIsCompressedWhenAsked() {
+    Deployer d = deployer();
+    HostReport r =
+        d.execute(d.plan(fake.fleet()).select("web-1").buildOnTarget(true).compress(true).build())
+            .host("web-1");
+
+    assertThat(r.outcome()).isEqualTo(HostOutcome.CONFIRMED);
+    assertThat(r.compressed()).isTrue();
+    assertThat(r.copiedPaths()).hasSize(9);
+    assertThat(fake.host("web-1").builtPaths()).contains(fake.newSystem("web-1"));
+  }
+
+  @Test
   void failedBuildEndsTheHostFailedWithTheBuildOutputAndNothingArmed() {
     fake.host("web-1").failNextBuild("cc1: internal compiler error: Segmentation fault");
     Deployer d = deployer();

@@ -190,9 +190,14 @@ public final class HostRun {
     // 1. preflight: one round trip
     begin(DeployStep.PREFLIGHT);
     List<StorePathInfo> closure = plan.closureOf(name);
+    boolean buildOnTarget = plan.buildsOnTarget(name);
+    List<String> query = closure.stream().map(StorePathInfo::path).collect(Collectors.toList());
+    if (buildOnTarget) {
+      query.add(system); // already built there: nothing to copy or build
+    }
     try {
       conn = connect();
-      before = status(conn, closure.stream().map(StorePathInfo::path).collect(Collectors.toList()));
+      before = status(conn, query);
     } catch (TransportException e) {
       fail(HostOutcome.FAILED, "cannot reach the host: " + e.getMessage() + "; nothing changed");
     }
@@ -213,8 +218,13 @@ public final class HostRun {
               + " if it is stale; nothing changed");
     }
     Set<String> missingSet = new HashSet<>(before.missing);
+    boolean built = buildOnTarget && !missingSet.contains(system);
     List<StorePathInfo> missing =
-        closure.stream().filter(p -> missingSet.contains(p.path())).collect(Collectors.toList());
+        built
+            ? List.of()
+            : closure.stream()
+                .filter(p -> missingSet.contains(p.path()))
+                .collect(Collectors.toList());
     long need = missing.stream().mapToLong(StorePathInfo::narSize).sum();
     if (need > before.freeBytes) {
       fail(
@@ -226,7 +236,10 @@ public final class HostRun {
               + " are free; collect garbage on the host (nix-collect-garbage -d) and retry;"
               + " nothing changed");
     }
-    done(missing.size() + " of " + closure.size() + " paths missing, " + need + " bytes");
+    done(
+        built
+            ? "the host already has the system " + system + ": nothing to copy or build"
+            : missing.size() + " of " + closure.size() + " paths missing, " + need + " bytes");
     checkCancelledBeforeChange();
 
     // 2. copy
@@ -257,7 +270,7 @@ public final class HostRun {
     } catch (FleetException e) {
       fail(HostOutcome.FAILED, "copy failed: " + e.getMessage() + "; nothing was activated");
     }
-    if (plan.buildsOnTarget(name)) {
+    if (buildOnTarget && !built) {
       checkCancelledBeforeChange();
       checkDeadlineBeforeChange();
       begin(DeployStep.BUILD);

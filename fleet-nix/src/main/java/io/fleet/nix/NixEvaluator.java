@@ -10,6 +10,7 @@ import io.fleet.api.Names;
 import io.fleet.api.spi.BuildListener;
 import io.fleet.api.spi.Evaluator;
 import io.fleet.api.spi.StorePathInfo;
+import io.fleet.nix.internal.BuilderSpec;
 import io.fleet.nix.internal.EvaluationResult;
 import io.fleet.nix.internal.FleetFlakeSources;
 import io.fleet.nix.internal.NixErrors;
@@ -52,6 +53,12 @@ import java.util.regex.Pattern;
  * }
  * }</pre>
  *
+ * <p>Distributed builds are nix's own: {@link Builder#builders} (fleet-wide) and {@link
+ * Builder#hostBuilders} (per host) set nix's {@code builders} for {@link #build}, which then runs
+ * one {@code nix build} per distinct setting; for building on the target ({@code
+ * Deployer.Planner.buildOnTarget}) {@link #derivations} gives each host's system derivation unbuilt
+ * and {@link #derivationClosure} the {@code .drv} files and sources to copy.
+ *
  * <p>Failures are {@link EvaluationException}s carrying the command, its exit code and nix's own
  * error text, and the host where the failure is in one host. Instances are thread-safe.
  */
@@ -72,6 +79,8 @@ public final class NixEvaluator implements Evaluator {
   private final int workers;
   private final int chunkSize;
   private final EvaluationListener listener;
+  private final String builders;
+  private final Map<String, String> hostBuilders;
 
   /** Systems known from earlier evaluations, by their flake attribute. */
   private final Map<String, EvaluationResult.SystemDerivation> known = new ConcurrentHashMap<>();
@@ -83,6 +92,8 @@ public final class NixEvaluator implements Evaluator {
     this.workers = b.workers;
     this.chunkSize = b.chunkSize;
     this.listener = b.listener;
+    this.builders = b.builders;
+    this.hostBuilders = Map.copyOf(b.hostBuilders);
     this.nixStore = b.nixStore != null ? b.nixStore : sibling(b.nix, "nix-store");
     List<String> args = new ArrayList<>();
     if (!b.experimentalFeatures.isEmpty()) {
@@ -196,10 +207,11 @@ public final class NixEvaluator implements Evaluator {
   }
 
   /**
-   * Builds the systems of {@code hosts} in one {@code nix build --json --no-link}, reporting
-   * progress to {@code listener}. Hosts evaluated by this evaluator are built from the derivations
-   * evaluation produced (no second evaluation); others from their {@link Host#systemAttribute()},
-   * or, with only a {@link Host#systemPath()}, from that path.
+   * Builds the systems of {@code hosts} in one {@code nix build --json --no-link} (one per distinct
+   * {@link Builder#hostBuilders builders setting}, one after another), reporting progress to {@code
+   * listener}. Hosts evaluated by this evaluator are built from the derivations evaluation produced
+   * (no second evaluation); others from their {@link Host#systemAttribute()}, or, with only a
+   * {@link Host#systemPath()}, from that path.
    *
    * @return host name to the output path of its system, in the order of {@code hosts}
    * @throws FleetConfigException if a host is unknown or has nothing to build
@@ -207,6 +219,32 @@ public final class NixEvaluator implements Evaluator {
    */
   @Override
   public Map<String, String> build(Fleet fleet, Collection<String> hosts, BuildListener listener) {
+    // Hosts with different remote builders need different nix runs: builders is per process.
+    Map<String, List<String>> groups = new LinkedHashMap<>();
+    for (String name : new LinkedHashSet<>(hosts)) {
+      groups
+          .computeIfAbsent(hostBuilders.getOrDefault(name, builders), k -> new ArrayList<>())
+          .add(name);
+    }
+    if (groups.size() <= 1) {
+      String spec = groups.isEmpty() ? null : groups.keySet().iterator().next();
+      return buildGroup(fleet, hosts, listener, spec);
+    }
+    Map<String, String> built = new LinkedHashMap<>();
+    for (Map.Entry<String, List<String>> g : groups.entrySet()) {
+      built.putAll(buildGroup(fleet, g.getValue(), listener, g.getKey()));
+    }
+    Map<String, String> ordered = new LinkedHashMap<>();
+    for (String name : new LinkedHashSet<>(hosts)) {
+      ordered.put(name, built.get(name));
+    }
+    return ordered;
+  }
+
+  /** Builds {@code hosts} in one nix run, with {@code builders} as the builders setting if set. */
+  private Map<String, String> buildGroup(
+      Fleet fleet, Collection<String> hosts, BuildListener listener, String builders) {
+    List<String> extra = builders == null ? List.of() : List.of("--option", "builders", builders);
     Map<String, String> installableOf = new LinkedHashMap<>();
     Map<String, String> drvOf = new LinkedHashMap<>();
     for (String name : new LinkedHashSet<>(hosts)) {
@@ -231,7 +269,7 @@ public final class NixEvaluator implements Evaluator {
       return Map.of();
     }
     try {
-      return buildOnce(installableOf, drvOf, listener);
+      return buildOnce(installableOf, drvOf, listener, extra);
     } catch (EvaluationException e) {
       // A derivation written by evaluate() may have been garbage-collected since: build those
       // hosts from their flake attribute instead (which writes the derivation again).
@@ -251,14 +289,18 @@ public final class NixEvaluator implements Evaluator {
         installableOf.put(name, attribute);
         drvOf.remove(name);
       }
-      return buildOnce(installableOf, drvOf, listener);
+      return buildOnce(installableOf, drvOf, listener, extra);
     }
   }
 
   private Map<String, String> buildOnce(
-      Map<String, String> installableOf, Map<String, String> drvOf, BuildListener listener) {
+      Map<String, String> installableOf,
+      Map<String, String> drvOf,
+      BuildListener listener,
+      List<String> extra) {
     List<String> args = new ArrayList<>(List.of("build", "--json", "--no-link"));
     args.addAll(List.of("--log-format", "internal-json"));
+    args.addAll(extra);
     args.addAll(new LinkedHashSet<>(installableOf.values()));
     List<String> cmd = command(args.toArray(new String[0]));
     NixLog log = new NixLog(listener);
@@ -344,10 +386,18 @@ public final class NixEvaluator implements Evaluator {
    */
   @Override
   public List<StorePathInfo> closure(Collection<String> storePaths) {
+    return pathInfo(storePaths, false);
+  }
+
+  private List<StorePathInfo> pathInfo(Collection<String> storePaths, boolean derivation) {
     if (storePaths.isEmpty()) {
       return List.of();
     }
     List<String> args = new ArrayList<>(List.of("path-info", "--json", "--recursive"));
+    if (derivation) {
+      // nix 2.8 reads a .drv argument as "its outputs" (and builds them) without this flag
+      args.add("--derivation");
+    }
     storePaths.forEach(p -> args.add(requireStorePath(p)));
     List<String> cmd = command(args.toArray(new String[0]));
     NixLog log = new NixLog(BuildListener.NONE);
@@ -379,6 +429,96 @@ public final class NixEvaluator implements Evaluator {
           null);
     }
     return infos;
+  }
+
+  /**
+   * The system derivations of {@code hosts}, for building on the target: hosts this evaluator
+   * evaluated come from that evaluation (no further nix call); others are evaluated one by one from
+   * their {@link Host#systemAttribute()} ({@code nix eval --json <attribute> --apply}, which writes
+   * the {@code .drv} to the local store). Nothing is built.
+   *
+   * @throws FleetConfigException if a host is unknown or has no system attribute
+   * @throws EvaluationException if nix fails, naming the host
+   */
+  @Override
+  public Map<String, io.fleet.api.spi.SystemDerivation> derivations(
+      Fleet fleet, Collection<String> hosts) {
+    Map<String, io.fleet.api.spi.SystemDerivation> out = new LinkedHashMap<>();
+    for (String name : new LinkedHashSet<>(hosts)) {
+      Host host = fleet.host(name);
+      if (host.systemAttribute().isEmpty()) {
+        throw new FleetConfigException(
+            "host "
+                + Names.quote(name)
+                + " has no system attribute, so its derivation is unknown and it cannot be built"
+                + " on the target: evaluate the fleet with NixEvaluator.evaluate(...) or build it"
+                + " on the controller");
+      }
+      String attribute = host.systemAttribute().get();
+      EvaluationResult.SystemDerivation sys = known.get(attribute);
+      if (sys != null && sys.outPath() != null) {
+        out.put(name, io.fleet.api.spi.SystemDerivation.of(sys.drvPath(), sys.outPath()));
+      } else {
+        out.put(name, evaluateDerivation(name, attribute));
+      }
+    }
+    return out;
+  }
+
+  private io.fleet.api.spi.SystemDerivation evaluateDerivation(String host, String attribute) {
+    List<String> cmd =
+        command(
+            "eval",
+            "--json",
+            attribute,
+            "--apply",
+            // not named outPath: nix would print an attrset with outPath as that string
+            "d: { drv = d.drvPath; out = d.outPath; }");
+    NixLog log = new NixLog(BuildListener.NONE);
+    NixProcess.Outcome out = NixProcess.run(cmd, null, log);
+    if (out.exitCode() != 0) {
+      throw failure(
+          "evaluating the system derivation of host " + Names.quote(host) + " failed",
+          cmd,
+          out.exitCode(),
+          log.text(),
+          host);
+    }
+    try {
+      JsonNode d = JSON.readTree(out.stdout());
+      String drv = d.path("drv").asText("");
+      String path = d.path("out").asText("");
+      if (!drv.endsWith(".drv") || path.isEmpty()) {
+        throw new EvaluationException(
+            "the system attribute of host "
+                + Names.quote(host)
+                + " ("
+                + attribute
+                + ") is not a derivation: nix printed "
+                + out.stdout(),
+            cmd,
+            0,
+            log.text(),
+            host);
+      }
+      return io.fleet.api.spi.SystemDerivation.of(drv, path);
+    } catch (IOException e) {
+      throw new EvaluationException(
+          "nix eval printed something that is not JSON: " + e.getMessage(), cmd, e);
+    }
+  }
+
+  /**
+   * The closure of derivations as another machine needs it to build them: {@code nix path-info
+   * --json --recursive --derivation}, the {@code .drv} files and the sources they reference (not
+   * their outputs, which need not exist here).
+   *
+   * @throws FleetConfigException if an argument is not an absolute store path
+   * @throws EvaluationException if nix fails or a derivation is not in the local store
+   */
+  @Override
+  public List<StorePathInfo> derivationClosure(Collection<String> drvPaths) {
+    return pathInfo(drvPaths, true);
   }
 
   /**
@@ -564,8 +704,46 @@ public final class NixEvaluator implements Evaluator {
     private int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
     private int chunkSize = DEFAULT_CHUNK_SIZE;
     private EvaluationListener listener = EvaluationListener.NONE;
+    private String builders;
+    private final Map<String, String> hostBuilders = new LinkedHashMap<>();
 
     private Builder() {}
+
+    /**
+     * The remote builders of every {@link NixEvaluator#build} ({@code --option builders SPEC}), in
+     * nix's own machine syntax: machines separated by {@code ;} or newlines, each {@code URI
+     * [systems [ssh-key [max-jobs [speed-factor [supported-features [mandatory-features
+     * [base64-host-key]]]]]]]} with {@code -} for a default, e.g. {@code
+     * ssh-ng://root@builder?ssh-key=/root/.ssh/id_ed25519&base64-ssh-public-host-key=… x86_64-linux
+     * - 2}, or {@code @/etc/nix/machines}. nix itself then sends each derivation to a builder that
+     * can build it ({@code ssh://} runs {@code nix-store --serve} there, {@code ssh-ng://} {@code
+     * nix-daemon --stdio}) and copies the outputs back; with {@code option("max-jobs", "0")}
+     * nothing is built here. {@code ""} means no remote builders (whatever {@code nix.conf} says).
+     * Wins over {@code option("builders", …)}; a host's {@link #hostBuilders} wins over it. Only
+     * builds use it, not evaluations.
+     *
+     * @throws FleetConfigException if the spec is not valid machine syntax (naming the machine and
+     *     the field, e.g. a host key that is not base64)
+     */
+    public Builder builders(String spec) {
+      this.builders = BuilderSpec.check(spec, "builders");
+      return this;
+    }
+
+    /**
+     * The remote builders for {@code host}'s system only, in the syntax of {@link #builders}:
+     * {@link NixEvaluator#build} builds hosts with different builders in separate {@code nix build}
+     * runs, one after another, each with its own {@code --option builders}.
+     *
+     * @throws FleetConfigException if the host name is empty or the spec is not valid
+     */
+    public Builder hostBuilders(String host, String spec) {
+      if (host == null || host.isBlank()) {
+        throw new FleetConfigException("hostBuilders needs a host name");
+      }
+      hostBuilders.put(host, BuilderSpec.check(spec, "builders of host " + Names.quote(host)));
+      return this;
+    }
 
     /**
      * How many {@code nix eval} processes {@link NixEvaluator#evaluate} runs at once for a fleet of

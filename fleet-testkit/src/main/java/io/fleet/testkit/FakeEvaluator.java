@@ -6,7 +6,9 @@ import io.fleet.api.Names;
 import io.fleet.api.spi.BuildListener;
 import io.fleet.api.spi.Evaluator;
 import io.fleet.api.spi.StorePathInfo;
+import io.fleet.api.spi.SystemDerivation;
 import io.fleet.testkit.internal.FakeNar;
+import io.fleet.testkit.internal.FakeRealisation;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +20,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -45,6 +48,8 @@ public final class FakeEvaluator implements Evaluator {
   private final List<String> basePaths = new ArrayList<>();
   private final Map<String, String> systems = new ConcurrentHashMap<>();
   private final List<String> builds = new ArrayList<>();
+  private final Map<String, String> outputOf = new ConcurrentHashMap<>();
+  private final List<String> derivationRequests = new ArrayList<>();
 
   /** An evaluator for {@code fleet}: {@link #evaluate} returns it. */
   public FakeEvaluator(Fleet fleet) {
@@ -205,6 +210,88 @@ public final class FakeEvaluator implements Evaluator {
       throw new EvaluationException(
           "fake export stopped: " + e.getMessage(), List.of("fake-nix", "export"), e);
     }
+  }
+
+  /**
+   * The derivation of version {@code version} of {@code host}'s system (made on first use, with its
+   * output {@link #systemPath}). Its closure, as {@link #derivationClosure} gives it, is the {@code
+   * .drv} files of the system, its {@code etc} and {@code units}, the base packages' derivations
+   * (shared by every host) and one builder script source; a fake host that realises it "builds" the
+   * output closure it lacks.
+   */
+  public String derivationPath(String host, int version) {
+    String out = systemPath(host, version);
+    String tag = host + "-" + version;
+    String drv = storePath("nixos-system-" + tag + ".drv");
+    if (outputOf.containsKey(drv)) {
+      return drv;
+    }
+    String builder = storePath("fake-builder.sh");
+    put(builder, 512, Set.of());
+    List<String> baseDrvs = new ArrayList<>();
+    for (int i = 0; i < BASE.length; i++) {
+      String d = storePath(BASE[i][0] + ".drv");
+      put(d, 1536, Set.of(builder));
+      outputOf.put(d, basePaths.get(i));
+      baseDrvs.add(d);
+    }
+    String etc = storePath("etc-" + tag + ".drv");
+    Set<String> etcRefs = new HashSet<>(baseDrvs.subList(0, 3));
+    etcRefs.add(builder);
+    put(etc, 1024, etcRefs);
+    outputOf.put(etc, storePath("etc-" + tag));
+    String units = storePath("system-units-" + tag + ".drv");
+    Set<String> unitRefs = new HashSet<>(baseDrvs);
+    unitRefs.add(builder);
+    put(units, 1024, unitRefs);
+    outputOf.put(units, storePath("system-units-" + tag));
+    Set<String> sysRefs = new HashSet<>(baseDrvs);
+    sysRefs.add(etc);
+    sysRefs.add(units);
+    sysRefs.add(builder);
+    put(drv, 2048, sysRefs);
+    outputOf.put(drv, out);
+    return drv;
+  }
+
+  /**
+   * The derivation of each host's current version ({@link #version}): what {@link #build} would
+   * build, evaluated only.
+   */
+  @Override
+  public Map<String, SystemDerivation> derivations(Fleet fleet, Collection<String> hosts) {
+    Map<String, SystemDerivation> out = new LinkedHashMap<>();
+    for (String h : hosts) {
+      if (!fleet.hosts().containsKey(h)) {
+        throw new EvaluationException(
+            "fake evaluation: fleet has no host " + Names.quote(h),
+            List.of("fake-nix", "eval"),
+            1,
+            "",
+            h);
+      }
+      int v = version(h);
+      out.put(h, SystemDerivation.of(derivationPath(h, v), systemPath(h, v)));
+    }
+    synchronized (this) {
+      derivationRequests.add(String.join(",", hosts));
+    }
+    return out;
+  }
+
+  /** The hosts whose derivations were asked for, one entry per {@link #derivations} call. */
+  public synchronized List<String> derivationRequests() {
+    return List.copyOf(derivationRequests);
+  }
+
+  /** What a fake host needs to realise {@code drv}, if this evaluator made it. */
+  Optional<FakeRealisation.Derivation> derivation(String drv) {
+    String out = outputOf.get(drv);
+    if (out == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new FakeRealisation.Derivation(drv, out, closure(List.of(drv)), closure(List.of(out))));
   }
 
   /** What this is: the fleet it fakes and how many builds it made. */

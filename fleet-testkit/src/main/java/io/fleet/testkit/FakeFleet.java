@@ -103,6 +103,7 @@ public final class FakeFleet implements AutoCloseable, BeforeEachCallback {
       String system = evaluator.systemPath(h.name(), 1);
       FakeHost fake =
           new FakeHost(h.name(), clock, system, evaluator.closure(List.of(system)), handlers);
+      fake.derivations(evaluator::derivation);
       if (realLatency) {
         fake.realLatency(latency);
       } else {

@@ -7,6 +7,7 @@ import io.fleet.api.spi.Shell;
 import io.fleet.api.spi.StorePathInfo;
 import io.fleet.testkit.internal.FakeHttp;
 import io.fleet.testkit.internal.FakeNar;
+import io.fleet.testkit.internal.FakeRealisation;
 import io.fleet.testkit.internal.ImportStream;
 import io.fleet.testkit.internal.OpenSshKeys;
 import java.io.ByteArrayInputStream;
@@ -29,6 +30,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 
 /**
  * A simulated NixOS host behind the {@link io.fleet.api.spi.Transport} SPI (see {@link
@@ -42,7 +44,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * in {@link #unsupportedCommands()}. Its {@code nix-store --import} reads the fake evaluator's
  * stream and a real {@code nix-store --export} stream alike, so systems built by the real nix can
  * be deployed to it (see {@code FakeFleet.Builder#evaluator}); its {@link #httpEndpoint HTTP
- * endpoints} answer HTTP health checks.
+ * endpoints} answer HTTP health checks. Its {@code nix-store --realise} of a derivation ({@link
+ * Op#BUILD}, building on the target) "builds" what the fake fleet's evaluator says the derivation
+ * outputs, once its closure has been copied ({@link #builtPaths()}, {@link #failNextBuild}).
  *
  * <p>Script, exercise, verify: tell the host what will go wrong ({@link #failNextActivation()},
  * {@link #dropConnectionAfter(Op)}, {@link #kill()} …), run the code, then ask it what happened
@@ -63,6 +67,8 @@ public final class FakeHost {
      * nix-store --import}): the copy.
      */
     IMPORT,
+    /** {@link HostProtocol#REALISE_SCRIPT}: building the system on the host. */
+    BUILD,
     /** {@link HostProtocol#ARM_SCRIPT}. */
     ARM,
     /** {@link HostProtocol#ACTIVATE_SCRIPT}: {@code switch-to-configuration <action>}. */
@@ -125,6 +131,10 @@ public final class FakeHost {
   private String activationLog = "";
   private boolean hangActivation;
   private boolean diskFullOnCopy;
+  private String buildFailure;
+  private final List<String> built = new ArrayList<>();
+  private Function<String, Optional<FakeRealisation.Derivation>> derivations =
+      d -> Optional.empty();
   private boolean zstd = true;
   private long importBytesReceived;
   private String unhealthyExceptOn;
@@ -401,6 +411,26 @@ public final class FakeHost {
   }
 
   /**
+   * The next build on this host ({@link HostProtocol#realise}) fails as a failing builder does:
+   * {@code nix-store --realise} exits 1 after printing {@code log} and {@code error: builder for
+   * '<drv>' failed with exit code 1}; nothing is added to the store.
+   */
+  public synchronized FakeHost failNextBuild(String log) {
+    buildFailure = log;
+    return this;
+  }
+
+  /** The store paths this host built itself ({@link Op#BUILD}), in the order it built them. */
+  public synchronized List<String> builtPaths() {
+    return List.copyOf(built);
+  }
+
+  /** Where the host finds what a derivation builds (the fake fleet's evaluator). */
+  synchronized void derivations(Function<String, Optional<FakeRealisation.Derivation>> lookup) {
+    this.derivations = lookup;
+  }
+
+  /**
    * The next copy fails half way with "No space left on device" although free space looked fine.
    */
   public synchronized FakeHost diskFullOnNextCopy() {
@@ -632,6 +662,8 @@ public final class FakeHost {
         return Op.SUBSTITUTE;
       } else if (s.equals(HostProtocol.IMPORT_ZSTD_SCRIPT) && n == 4) {
         return Op.IMPORT;
+      } else if (s.equals(HostProtocol.REALISE_SCRIPT) && n == 5) {
+        return Op.BUILD;
       } else if (s.equals(HostProtocol.ARM_SCRIPT)
           && n == 9
           && a.get(7).equals(HostProtocol.ROLLBACK_SCRIPT)
@@ -679,6 +711,8 @@ public final class FakeHost {
         return out(stdout, 0, substitute(readPaths(in)), "");
       case IMPORT:
         return importPaths(in, stdout, !a.get(0).equals("nix-store"));
+      case BUILD:
+        return realise(a.get(4));
       case ARM:
         return arm(a.get(4), Long.parseLong(a.get(5)), a.get(6));
       case ACTIVATE:
@@ -917,6 +951,19 @@ public final class FakeHost {
     return stdout != null
         ? new CommandResult(0, new byte[0], new byte[0])
         : CommandResult.of(0, imported.toString(), "");
+  }
+
+  private CommandResult realise(String drv) {
+    Optional<String> failure = Optional.ofNullable(buildFailure);
+    buildFailure = null;
+    FakeRealisation.Result r =
+        FakeRealisation.realise(drv, derivations, store::containsKey, freeBytes, failure);
+    for (StorePathInfo p : r.built) {
+      store.put(p.path(), p);
+      freeBytes -= p.narSize();
+      built.add(p.path());
+    }
+    return out(null, r.exit, r.stdout, "");
   }
 
   /** The state lines that the scripts which change a host print ({@code state} in the scripts). */

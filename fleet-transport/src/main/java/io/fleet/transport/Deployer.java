@@ -19,6 +19,7 @@ import io.fleet.api.spi.CommandResult;
 import io.fleet.api.spi.Connection;
 import io.fleet.api.spi.Evaluator;
 import io.fleet.api.spi.StorePathInfo;
+import io.fleet.api.spi.SystemDerivation;
 import io.fleet.api.spi.Transport;
 import io.fleet.transport.internal.Events;
 import io.fleet.transport.internal.HostRevert;
@@ -75,6 +76,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * activation or a check fails, the deployer rolls the host back at once if it can reach it; if it
  * cannot, the host's watchdog does when the rollback window ends. A happy {@code SWITCH} takes four
  * command round trips plus the copy.
+ *
+ * <p>With {@link Planner#buildOnTarget(boolean)} the controller only evaluates: each host gets its
+ * system's derivation closure and builds the system itself ({@code nix-store --realise}, step
+ * {@code BUILD}) before it is armed.
  *
  * <p>Fleet policies come from the plan: parallelism, batches (a canary first), keep going or stop
  * at the first failure, and (opt-in) returning hosts that already succeeded to their previous
@@ -387,6 +392,7 @@ public final class Deployer {
     private final List<String> skips = new ArrayList<>();
     private final Map<String, String> systems = new HashMap<>();
     private final DeploymentPlan.Builder plan = DeploymentPlan.builder();
+    private final List<String> buildOnTarget = new ArrayList<>();
     private DeployAction action = DeployAction.SWITCH;
     private String id;
     private int canary;
@@ -480,6 +486,36 @@ public final class Deployer {
       return this;
     }
 
+    /**
+     * Whether every chosen host builds its own system (default false): the controller only
+     * evaluates. The plan then carries each host's system derivation ({@code
+     * DeploymentPlan.derivations()}) and the derivation's closure instead of the built system's;
+     * the deployer copies what the host lacks of it, runs {@code nix-store --realise} on the host
+     * ({@code DeployStep.BUILD}), checks the output is the planned system, then arms and activates
+     * as usual ({@code UPLOAD} stops after the build, leaving the built system on the host). A
+     * failed build ends the host {@code FAILED} with the build's output, nothing armed. Needs an
+     * evaluator that gives derivations ({@code NixEvaluator}); a host given a system path with
+     * {@link #system} cannot also be built on the target.
+     */
+    public Planner buildOnTarget(boolean all) {
+      buildOnTarget.clear();
+      if (all) {
+        buildOnTarget.add("@all");
+      }
+      return this;
+    }
+
+    /**
+     * Builds on the target only the chosen hosts that these names, {@code @tags} or globs select;
+     * the others are built on the controller (or by its remote builders) as usual. Per plan rather
+     * than a setting of the host, because where a system is built is a decision of the deployment
+     * (this controller, these links), not part of the host's configuration.
+     */
+    public Planner buildOnTarget(String... selectors) {
+      buildOnTarget.addAll(Arrays.asList(selectors));
+      return this;
+    }
+
     /** Return hosts that already succeeded to their previous generation when another fails. */
     public Planner rollbackSucceededOnFailure(boolean rollback) {
       plan.rollbackSucceededOnFailure(rollback);
@@ -547,7 +583,11 @@ public final class Deployer {
       }
       Map<String, String> chosen = new LinkedHashMap<>();
       List<String> toBuild = new ArrayList<>();
+      Map<String, String> derivations = targetDerivations(hosts);
       for (Host h : hosts) {
+        if (derivations.containsKey(h.name())) {
+          continue;
+        }
         String s = systems.get(h.name());
         if (s == null) {
           s = h.systemPath().orElse(null);
@@ -562,6 +602,7 @@ public final class Deployer {
         requireEvaluator("build the systems of " + toBuild);
         chosen.putAll(evaluator.build(fleet, toBuild, BuildListener.NONE));
       }
+      chosen.putAll(targetSystems);
       for (Host h : hosts) {
         String s = chosen.get(h.name());
         if (!DeploymentPlan.isStorePath(s)) {
@@ -574,15 +615,29 @@ public final class Deployer {
                   + " is not a Nix store path (/nix/store/<32 base-32 chars>-<name>)");
         }
       }
-      Set<String> distinct = new LinkedHashSet<>(chosen.values());
+      Set<String> distinct = new LinkedHashSet<>();
+      for (Map.Entry<String, String> e : chosen.entrySet()) {
+        if (!derivations.containsKey(e.getKey())) {
+          distinct.add(e.getValue());
+        }
+      }
       requireEvaluator("find the closures of the systems");
       Map<String, StorePathInfo> infos = new HashMap<>();
       for (StorePathInfo i : evaluator.closure(distinct)) {
         infos.put(i.path(), i);
       }
+      Set<String> drvs = new LinkedHashSet<>(derivations.values());
+      if (!drvs.isEmpty()) {
+        for (StorePathInfo i : evaluator.derivationClosure(drvs)) {
+          infos.put(i.path(), i);
+        }
+      }
       Map<String, List<StorePathInfo>> closures = new HashMap<>();
       for (String s : distinct) {
         closures.put(s, closureOf(s, infos));
+      }
+      for (String d : drvs) {
+        closures.put(d, closureOf(d, infos));
       }
       List<String> names = new ArrayList<>();
       hosts.forEach(h -> names.add(h.name()));
@@ -591,8 +646,61 @@ public final class Deployer {
           .hosts(hosts)
           .systems(chosen)
           .closures(closures)
+          .derivations(derivations)
           .batches(batches(names))
           .build();
+    }
+
+    /** Systems of the hosts built on the target, set by {@link #targetDerivations}. */
+    private final Map<String, String> targetSystems = new LinkedHashMap<>();
+
+    /**
+     * The derivations of the chosen hosts that build on the target (one evaluator call), and their
+     * output paths into {@link #targetSystems}.
+     */
+    private Map<String, String> targetDerivations(List<Host> hosts) {
+      targetSystems.clear();
+      if (buildOnTarget.isEmpty()) {
+        return Map.of();
+      }
+      Set<String> selected = new HashSet<>();
+      for (Host h : fleet.select(buildOnTarget, List.of())) {
+        selected.add(h.name());
+      }
+      List<String> names = new ArrayList<>();
+      for (Host h : hosts) {
+        if (selected.contains(h.name())) {
+          if (systems.containsKey(h.name())) {
+            throw new FleetConfigException(
+                "host "
+                    + Names.quote(h.name())
+                    + " is to be built on the target, but a system path was given for it with"
+                    + " Planner.system(...): building on the target needs its derivation; drop one"
+                    + " of the two");
+          }
+          names.add(h.name());
+        }
+      }
+      if (names.isEmpty()) {
+        return Map.of();
+      }
+      requireEvaluator("evaluate the derivations of " + names + " to build on the target");
+      Map<String, SystemDerivation> got = evaluator.derivations(fleet, names);
+      Map<String, String> out = new LinkedHashMap<>();
+      for (String n : names) {
+        SystemDerivation d = got.get(n);
+        if (d == null) {
+          throw new DeploymentException(
+              n,
+              "the evaluator gave no system derivation for host "
+                  + Names.quote(n)
+                  + ", which is to be built on the target",
+              null);
+        }
+        out.put(n, d.drvPath());
+        targetSystems.put(n, d.outPath());
+      }
+      return out;
     }
 
     private List<List<String>> batches(List<String> names) {

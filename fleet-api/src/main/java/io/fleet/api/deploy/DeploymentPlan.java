@@ -51,8 +51,27 @@ public abstract class DeploymentPlan {
   /** Host name to the store path of the system to deploy there. */
   public abstract Map<String, String> systems();
 
-  /** System path to its closure (every path it needs, each with its size and references). */
+  /**
+   * System path to its closure (every path it needs, each with its size and references); for a host
+   * built on the target, its derivation's path to the derivation's closure instead (the {@code
+   * .drv} files and sources, what {@code nix path-info --recursive --derivation} lists).
+   */
   public abstract Map<String, List<StorePathInfo>> closures();
+
+  /**
+   * Host name to the store path of its system's derivation ({@code /nix/store/…-….drv}), for the
+   * hosts that build their own system (made by {@code Planner.buildOnTarget}). For such a host the
+   * deployer copies the derivation's closure ({@link #closureOf}, only what the host lacks), runs
+   * {@code nix-store --realise} on the host ({@link DeployStep#BUILD}), checks the output is {@link
+   * #systems()}' path, then arms and activates as for any host. Hosts not named here get their
+   * built system's closure copied from the controller.
+   */
+  public abstract Map<String, String> derivations();
+
+  /** Whether {@code host} builds its own system on the target (it is in {@link #derivations()}). */
+  public boolean buildsOnTarget(String host) {
+    return derivations().containsKey(host);
+  }
 
   /**
    * Host names in batches, run one after another; the first is the canary when there are several.
@@ -166,9 +185,13 @@ public abstract class DeploymentPlan {
     return m;
   }
 
-  /** The closure of the system planned for {@code host}. */
+  /**
+   * What the deployer copies to {@code host}: the closure of its planned system, or of its system's
+   * derivation when the host builds on the target.
+   */
   public List<StorePathInfo> closureOf(String host) {
-    return closures().getOrDefault(systems().get(host), List.of());
+    String root = derivations().getOrDefault(host, systems().get(host));
+    return root == null ? List.of() : closures().getOrDefault(root, List.of());
   }
 
   /**
@@ -237,8 +260,26 @@ public abstract class DeploymentPlan {
                 + ": system "
                 + Names.quote(system)
                 + " is not a Nix store path (/nix/store/<32 base-32 chars>-<name>)");
+      } else if (derivations().containsKey(h.name())) {
+        String drv = derivations().get(h.name());
+        if (!isStorePath(drv) || !drv.endsWith(".drv")) {
+          problems.add(
+              "host "
+                  + Names.quote(h.name())
+                  + ": derivation "
+                  + Names.quote(drv)
+                  + " is not the store path of a .drv file");
+        } else if (!closures().containsKey(drv)) {
+          problems.add(
+              "host " + Names.quote(h.name()) + ": the closure of its derivation is unknown");
+        }
       } else if (!closures().containsKey(system)) {
         problems.add("host " + Names.quote(h.name()) + ": the closure of its system is unknown");
+      }
+    }
+    for (String host : derivations().keySet()) {
+      if (!names.contains(host)) {
+        problems.add("a derivation is given for " + Names.quote(host) + ", not a host of the plan");
       }
     }
     Set<String> batched = new HashSet<>();
@@ -311,6 +352,14 @@ public abstract class DeploymentPlan {
     if (compress()) {
       sb.append(", copies compressed with zstd where the host has it");
     }
+    if (!derivations().isEmpty()) {
+      sb.append(", ")
+          .append(
+              derivations().size() == hosts().size()
+                  ? "every host"
+                  : count(derivations().size(), "host"))
+          .append(" built on the target");
+    }
     if (rollback()) {
       sb.append(", rollback window ").append(rollbackWindow());
     } else {
@@ -327,15 +376,13 @@ public abstract class DeploymentPlan {
       String system = systems().get(h.name());
       List<StorePathInfo> closure = closureOf(h.name());
       long bytes = closure.stream().mapToLong(StorePathInfo::narSize).sum();
-      sb.append("\n  ")
-          .append(h.name())
-          .append(": ")
-          .append(system)
-          .append(" (")
-          .append(count(closure.size(), "path"))
-          .append(", ")
-          .append(humanBytes(bytes))
-          .append(")");
+      sb.append("\n  ").append(h.name()).append(": ").append(system).append(" (");
+      if (buildsOnTarget(h.name())) {
+        sb.append("built on the host from ")
+            .append(derivations().get(h.name()))
+            .append("; derivation closure ");
+      }
+      sb.append(count(closure.size(), "path")).append(", ").append(humanBytes(bytes)).append(")");
     }
     if (healthChecks().isEmpty()) {
       sb.append("\n  no health checks");

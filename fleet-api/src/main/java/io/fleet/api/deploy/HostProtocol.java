@@ -60,6 +60,7 @@ import java.util.TreeMap;
  *       free space, marker, missing paths);
  *   <li>(the copy) optionally {@link #substitute}, then {@link #importPaths} streaming the missing
  *       paths;
+ *   <li>for a host that builds its own system, {@link #realise} of the system's derivation;
  *   <li>{@link #arm}: marker, watchdog timer, and for {@code boot}/{@code switch} the profile;
  *   <li>{@link #activate}: {@code switch-to-configuration} under {@code systemd-run --wait}, its
  *       output captured on the host and sent back;
@@ -553,6 +554,41 @@ public final class HostProtocol {
    */
   public static Command importCompressed(boolean sudo, Duration timeout) {
     return script(IMPORT_ZSTD_SCRIPT, sudo, timeout).build();
+  }
+
+  /** The most bytes of a failed build's output that {@link #REALISE_SCRIPT} sends back. */
+  public static final int BUILD_LOG_LIMIT = 8192;
+
+  /**
+   * Building on the target: realises the derivation {@code $1} (already copied to the host with its
+   * closure) with {@code nix-store --realise}, which builds whatever of it the host lacks with the
+   * host's own nix (its builders, substituters and sandbox settings). Prints each output path as
+   * {@code output=<path>}; when the build fails, also the last {@value #BUILD_LOG_LIMIT} bytes of
+   * nix's output as {@code build-log=} lines. Exits with {@code nix-store}'s code. Nix's output
+   * goes to a temporary file so a long build log never fills the session's buffers.
+   */
+  public static final String REALISE_SCRIPT =
+      """
+      set -f
+      t=$(mktemp -d) || exit 1
+      nix-store --realise "$1" >"$t/out" 2>"$t/log"
+      n=$?
+      sed 's/^/output=/' "$t/out"
+      if [ "$n" != 0 ]; then tail -c 8192 "$t/log" | sed 's/^/build-log=/'; fi
+      rm -rf "$t"
+      exit "$n"
+      """;
+
+  /**
+   * Building on the target: {@code sh -c REALISE_SCRIPT sh <drvPath>}; see {@link #REALISE_SCRIPT}.
+   *
+   * @throws IllegalArgumentException if {@code drvPath} is not the store path of a {@code .drv}
+   */
+  public static Command realise(String drvPath, boolean sudo, Duration timeout) {
+    if (!DeploymentPlan.isStorePath(drvPath) || !drvPath.endsWith(".drv")) {
+      throw new IllegalArgumentException("not a derivation's store path: " + drvPath);
+    }
+    return script(REALISE_SCRIPT, sudo, timeout).addArgv(drvPath).build();
   }
 
   /**

@@ -58,6 +58,12 @@ public abstract class HostReport {
    */
   public abstract Optional<String> activationOutput();
 
+  /**
+   * The end of the build's output on the host (at most {@link HostProtocol#BUILD_LOG_LIMIT} bytes)
+   * when the plan built the system on the target ({@link DeployStep#BUILD}) and that build failed.
+   */
+  public abstract Optional<String> buildOutput();
+
   /** The store paths copied to the host, in the order they were sent. */
   public abstract List<String> copiedPaths();
 

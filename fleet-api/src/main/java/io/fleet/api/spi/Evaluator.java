@@ -40,6 +40,35 @@ public interface Evaluator extends AutoCloseable {
    */
   void export(Collection<String> storePaths, OutputStream out);
 
+  /**
+   * The system derivations of {@code hosts} (names in {@code fleet}), evaluated but not built: for
+   * building on the target, where the controller copies the derivation's closure ({@link
+   * #derivationClosure}) and each host realises its own system. The default says this evaluator
+   * cannot.
+   *
+   * @return host name to its system's derivation and output path, for every requested host
+   * @throws io.fleet.api.EvaluationException if a host's derivation cannot be evaluated, or the
+   *     evaluator does not give derivations
+   */
+  default Map<String, SystemDerivation> derivations(Fleet fleet, Collection<String> hosts) {
+    throw new io.fleet.api.EvaluationException(
+        "the evaluator "
+            + this
+            + " does not give system derivations, which building on the target needs: use"
+            + " NixEvaluator, or build on the controller",
+        List.of(),
+        null);
+  }
+
+  /**
+   * The closure of the derivations {@code drvPaths} as a derivation needs it to be built elsewhere:
+   * the {@code .drv} files and sources, recursively (not their outputs, which need not exist). The
+   * default is {@link #closure}, right for evaluators whose closure of a {@code .drv} is that.
+   */
+  default List<StorePathInfo> derivationClosure(Collection<String> drvPaths) {
+    return closure(drvPaths);
+  }
+
   @Override
   default void close() {}
 }

@@ -31,8 +31,9 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 /**
- * Deploys one host by {@link HostProtocol}: preflight, copy, arm, activate, checks, confirm, and
- * the rollback when a step after arming fails. Never throws: every end is a {@link HostReport}.
+ * Deploys one host by {@link HostProtocol}: preflight, copy, (for a host built on the target) the
+ * build there, arm, activate, checks, confirm, and the rollback when a step after arming fails.
+ * Never throws: every end is a {@link HostReport}.
  */
 public final class HostRun {
   /** Thrown inside the run to end it with a report. */
@@ -189,9 +190,14 @@ public final class HostRun {
     // 1. preflight: one round trip
     begin(DeployStep.PREFLIGHT);
     List<StorePathInfo> closure = plan.closureOf(name);
+    boolean buildOnTarget = plan.buildsOnTarget(name);
+    List<String> query = closure.stream().map(StorePathInfo::path).collect(Collectors.toList());
+    if (buildOnTarget) {
+      query.add(system); // already built there: nothing to copy or build
+    }
     try {
       conn = connect();
-      before = status(conn, closure.stream().map(StorePathInfo::path).collect(Collectors.toList()));
+      before = status(conn, query);
     } catch (TransportException e) {
       fail(HostOutcome.FAILED, "cannot reach the host: " + e.getMessage() + "; nothing changed");
     }
@@ -212,8 +218,13 @@ public final class HostRun {
               + " if it is stale; nothing changed");
     }
     Set<String> missingSet = new HashSet<>(before.missing);
+    boolean built = buildOnTarget && !missingSet.contains(system);
     List<StorePathInfo> missing =
-        closure.stream().filter(p -> missingSet.contains(p.path())).collect(Collectors.toList());
+        built
+            ? List.of()
+            : closure.stream()
+                .filter(p -> missingSet.contains(p.path()))
+                .collect(Collectors.toList());
     long need = missing.stream().mapToLong(StorePathInfo::narSize).sum();
     if (need > before.freeBytes) {
       fail(
@@ -225,7 +236,10 @@ public final class HostRun {
               + " are free; collect garbage on the host (nix-collect-garbage -d) and retry;"
               + " nothing changed");
     }
-    done(missing.size() + " of " + closure.size() + " paths missing, " + need + " bytes");
+    done(
+        built
+            ? "the host already has the system " + system + ": nothing to copy or build"
+            : missing.size() + " of " + closure.size() + " paths missing, " + need + " bytes");
     checkCancelledBeforeChange();
 
     // 2. copy
@@ -255,6 +269,20 @@ public final class HostRun {
               + (r.compressed ? ", " + r.wireBytes + " bytes on the wire with zstd" : ""));
     } catch (FleetException e) {
       fail(HostOutcome.FAILED, "copy failed: " + e.getMessage() + "; nothing was activated");
+    }
+    if (buildOnTarget && !built) {
+      checkCancelledBeforeChange();
+      checkDeadlineBeforeChange();
+      begin(DeployStep.BUILD);
+      String drv = plan.derivations().get(name);
+      events.progress(name, DeployStep.BUILD, "nix-store --realise " + drv + " on the host", 0, 1);
+      Optional<String> error =
+          new TargetBuild(this::rt, report, name, sudo)
+              .run(conn, drv, system, remaining(plan.hostTimeout()));
+      if (error.isPresent()) {
+        fail(HostOutcome.FAILED, error.get());
+      }
+      done("built " + system + " on the host from " + drv);
     }
     if (action == DeployAction.UPLOAD) {
       end(HostOutcome.UPLOADED, null);

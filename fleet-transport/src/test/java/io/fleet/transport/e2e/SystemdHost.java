@@ -268,6 +268,10 @@ public final class SystemdHost implements AutoCloseable {
         "chmod .ssh");
     Files.createDirectories(root.resolve("var/lib/fleet"));
     Files.createDirectories(root.resolve(CONTROL.substring(1)));
+    // The host builds (on the target, or as a remote builder): offline, so no binary cache to ask
+    // (nix would retry cache.nixos.org for seconds before every build).
+    Path nixConf = root.resolve("etc/nix/nix.conf");
+    Files.writeString(nixConf, Files.readString(nixConf) + "substituters =\n");
     installBootWatchdog(bootWindow);
   }
 

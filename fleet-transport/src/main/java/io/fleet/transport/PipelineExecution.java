@@ -126,11 +126,11 @@ final class PipelineExecution implements EvaluationSink {
             wait();
           } catch (InterruptedException e) {
             interrupted = true;
-            cancel();
+            cancel("the caller was interrupted");
           }
         }
         if (fatal != null) {
-          cancel();
+          cancel("stopped: " + messageOf(fatal));
         }
         while (pending > 0) {
           try {
@@ -593,12 +593,12 @@ final class PipelineExecution implements EvaluationSink {
    * Cancels: the evaluation and builds are interrupted, queued work never starts, running
    * deployments are interrupted (the deployer cancels them as its own caller's interrupt would).
    */
-  private void cancel() {
+  private void cancel(String why) {
     if (cancelled) {
       return;
     }
     cancelled = true;
-    events.emit("", PipelineStage.EVALUATE, Kind.CANCELLED, "the caller was interrupted");
+    events.emit("", PipelineStage.EVALUATE, Kind.CANCELLED, why);
     if (evaluation != null) {
       evaluation.interrupt();
     }

@@ -411,6 +411,23 @@ class FleetPipelineTest {
   }
 
   @Test
+  void aFakeFleetWiresAPipelineToItsHostsAndClock() {
+    fake.host("web-2").httpEndpoint("/health", 503);
+    fake.host("web-1").httpEndpoint("/health", 200);
+    PipelineReport r =
+        fake.wired(FleetPipeline.class)
+            .on(fake.fleet())
+            .select("web-1", "web-2")
+            .healthCheck(io.fleet.api.deploy.HealthCheck.http("http://{host}/health"))
+            .execute();
+    assertThat(r.host("web-1").deployment().outcome()).isEqualTo(StageOutcome.SUCCEEDED);
+    assertThat(r.host("web-2").hostReport().orElseThrow().outcome())
+        .isEqualTo(HostOutcome.ROLLED_BACK);
+    // Times are on the fake fleet's virtual clock, which starts at 2026-01-01.
+    assertThat(r.startedAt()).isEqualTo(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+  }
+
+  @Test
   void aFleetLevelEvaluationFailureIsThrown() {
     Evaluator broken =
         new Delegating(fake.evaluator()) {

@@ -8,7 +8,6 @@ import io.fleet.api.HostSelector;
 import io.fleet.api.Names;
 import io.fleet.api.deploy.DeploymentPlan;
 import io.fleet.api.deploy.DeploymentReport;
-import io.fleet.api.deploy.HostOutcome;
 import io.fleet.api.deploy.HostReport;
 import io.fleet.api.pipeline.PipelineEvent.Kind;
 import io.fleet.api.pipeline.PipelineHostReport;
@@ -17,15 +16,14 @@ import io.fleet.api.pipeline.PipelineStage;
 import io.fleet.api.pipeline.StageOutcome;
 import io.fleet.api.pipeline.StageReport;
 import io.fleet.api.spi.EvaluationSink;
-import io.fleet.api.spi.StorePathInfo;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,22 +38,21 @@ final class PipelineExecution implements EvaluationSink {
   private final FleetPipeline pipeline;
   private final FleetPipeline.Run run;
   private final DeploymentPlan template;
-  private final List<HostSelector> include;
-  private final List<HostSelector> exclude;
+  private final PipelineSelection selection;
   private final PipelineEvents events;
   private final Deployer deployer;
   private final ExecutorService builds;
   private final ExecutorService deploys;
-  private final Map<String, List<StorePathInfo>> closures = new ConcurrentHashMap<>();
+  private final OneHostPlans plans;
 
   // Everything below is guarded by `this`.
-  private final Map<String, HostState> hosts = new TreeMap<>();
+  private final Map<String, PipelineHostState> hosts = new TreeMap<>();
   private final Map<String, BuildJob> buildsByKey = new HashMap<>();
-  private final List<HostState> waitingForCanaries = new ArrayList<>();
+  private final List<PipelineHostState> waitingForCanaries = new ArrayList<>();
   private Fleet fleetLevel;
   private List<String> hostNames = List.of();
   private Thread evaluation;
-  private boolean evaluationDone;
+  private final Set<String> delivered = new HashSet<>();
   private int pending;
   private boolean stopped;
   private String stopReason;
@@ -76,8 +73,7 @@ final class PipelineExecution implements EvaluationSink {
     this.pipeline = pipeline;
     this.run = run;
     this.template = template;
-    this.include = List.copyOf(include);
-    this.exclude = List.copyOf(exclude);
+    this.selection = new PipelineSelection(include, exclude);
     this.events = new PipelineEvents(pipeline.listeners, pipeline.clock, template.id());
     Deployer.Builder d =
         Deployer.builder()
@@ -89,6 +85,7 @@ final class PipelineExecution implements EvaluationSink {
       d.httpProbe(pipeline.http);
     }
     this.deployer = d.build();
+    this.plans = new OneHostPlans(template, pipeline.evaluator);
     this.builds = pool("fleet-pipeline-build-" + template.id(), run.buildParallelism);
     this.deploys = pool("fleet-pipeline-deploy-" + template.id(), run.deployParallelism);
   }
@@ -184,7 +181,6 @@ final class PipelineExecution implements EvaluationSink {
   }
 
   private void evaluationEnded(RuntimeException failure) {
-    evaluationDone = true;
     if (failure != null && fleetLevel == null) {
       if (!cancelled) {
         fatal = failure;
@@ -193,8 +189,8 @@ final class PipelineExecution implements EvaluationSink {
     } else {
       // Hosts the evaluator never delivered: it failed part way (or was cancelled).
       for (String name : hostNames) {
-        if (!hosts.containsKey(name) && !delivered.contains(name) && mayBeChosen(name)) {
-          HostState s = state(name);
+        if (!hosts.containsKey(name) && !delivered.contains(name) && selection.mayBeChosen(name)) {
+          PipelineHostState s = state(name);
           s.evaluation =
               ended(
                   cancelled ? StageOutcome.CANCELLED : StageOutcome.FAILED,
@@ -221,28 +217,13 @@ final class PipelineExecution implements EvaluationSink {
     notifyAll();
   }
 
-  private final Set<String> delivered = ConcurrentHashMap.newKeySet();
-
   @Override
   public synchronized void fleetEvaluated(Fleet level, List<String> names) {
     fleetLevel = level;
     hostNames = List.copyOf(names);
-    List<String> unknown = new ArrayList<>();
-    for (HostSelector s : include) {
-      if (s.isExactName() && !names.contains(s.toString())) {
-        unknown.add(s.toString());
-      }
-    }
-    if (!unknown.isEmpty() && fatal == null) {
-      fatal =
-          new FleetConfigException(
-              "no such host(s) "
-                  + unknown
-                  + " in fleet "
-                  + Names.quote(level.name())
-                  + "; it has "
-                  + names
-                  + " (use @name for a tag)");
+    FleetConfigException unknown = selection.unknownNames(level.name(), hostNames);
+    if (unknown != null && fatal == null) {
+      fatal = unknown;
       notifyAll();
     }
   }
@@ -250,10 +231,10 @@ final class PipelineExecution implements EvaluationSink {
   @Override
   public synchronized void hostEvaluated(Host host) {
     delivered.add(host.name());
-    if (fatal != null || !isChosen(host)) {
+    if (fatal != null || !selection.isChosen(host)) {
       return;
     }
-    HostState s = state(host.name());
+    PipelineHostState s = state(host.name());
     s.host = host;
     s.evaluation = ended(StageOutcome.SUCCEEDED, started, null);
     events.emit(host.name(), PipelineStage.EVALUATE, Kind.FINISHED, "");
@@ -263,17 +244,17 @@ final class PipelineExecution implements EvaluationSink {
   @Override
   public synchronized void hostFailed(String host, EvaluationException failure) {
     delivered.add(host);
-    if (fatal != null || !mayBeChosen(host)) {
+    if (fatal != null || !selection.mayBeChosen(host)) {
       return;
     }
-    HostState s = state(host);
+    PipelineHostState s = state(host);
     s.evaluation = ended(StageOutcome.FAILED, started, failure.getMessage());
     events.emit(host, PipelineStage.EVALUATE, Kind.FAILED, failure.getMessage());
     skipLater(s, PipelineStage.EVALUATE, "its evaluation failed");
     hostFailedPolicy(host, "evaluation");
   }
 
-  private void startBuild(HostState s) {
+  private void startBuild(PipelineHostState s) {
     if (skipIfStopped(s, PipelineStage.BUILD)) {
       return;
     }
@@ -316,15 +297,15 @@ final class PipelineExecution implements EvaluationSink {
   /** Builds one system, for every host that has it. */
   private final class BuildJob implements Runnable {
     final String key;
-    final HostState first;
-    final List<HostState> hosts = new ArrayList<>();
+    final PipelineHostState first;
+    final List<PipelineHostState> hosts = new ArrayList<>();
     Instant startedAt;
     boolean done;
     String system;
     String error;
     boolean interrupted;
 
-    BuildJob(String key, HostState first) {
+    BuildJob(String key, PipelineHostState first) {
       this.key = key;
       this.first = first;
     }
@@ -335,7 +316,7 @@ final class PipelineExecution implements EvaluationSink {
       synchronized (PipelineExecution.this) {
         if (cancelled || stopped) {
           done = true;
-          for (HostState s : List.copyOf(hosts)) {
+          for (PipelineHostState s : List.copyOf(hosts)) {
             skipIfStopped(s, PipelineStage.BUILD);
           }
           pending--;
@@ -343,7 +324,7 @@ final class PipelineExecution implements EvaluationSink {
           return;
         }
         startedAt = now();
-        for (HostState s : hosts) {
+        for (PipelineHostState s : hosts) {
           s.buildStarted = startedAt;
           events.emit(
               s.name,
@@ -368,7 +349,7 @@ final class PipelineExecution implements EvaluationSink {
       Thread.interrupted(); // a cancelled build's interrupt ends here, not in the next task
       synchronized (PipelineExecution.this) {
         done = true;
-        for (HostState s : List.copyOf(hosts)) {
+        for (PipelineHostState s : List.copyOf(hosts)) {
           finishBuild(this, s);
         }
         pending--;
@@ -390,13 +371,13 @@ final class PipelineExecution implements EvaluationSink {
     }
   }
 
-  private void finishBuild(BuildJob job, HostState s) {
+  private void finishBuild(BuildJob job, PipelineHostState s) {
     if (s.build != null) {
       return;
     }
     Instant t = now();
     Instant from = s.buildStarted != null ? s.buildStarted : t;
-    for (HostState other : job.hosts) {
+    for (PipelineHostState other : job.hosts) {
       if (other != s) {
         s.sharedWith.add(other.name);
       }
@@ -422,7 +403,7 @@ final class PipelineExecution implements EvaluationSink {
     }
   }
 
-  private void startDeploy(HostState s) {
+  private void startDeploy(PipelineHostState s) {
     if (skipIfStopped(s, PipelineStage.DEPLOY)) {
       return;
     }
@@ -439,16 +420,16 @@ final class PipelineExecution implements EvaluationSink {
     submitDeploy(s);
   }
 
-  private void submitDeploy(HostState s) {
+  private void submitDeploy(PipelineHostState s) {
     pending++;
     deploys.execute(new DeployTask(s));
   }
 
   /** Deploys one host with a one-host plan. */
   private final class DeployTask implements Runnable {
-    final HostState s;
+    final PipelineHostState s;
 
-    DeployTask(HostState s) {
+    DeployTask(PipelineHostState s) {
       this.s = s;
     }
 
@@ -466,16 +447,7 @@ final class PipelineExecution implements EvaluationSink {
       HostReport report = null;
       String error = null;
       try {
-        List<StorePathInfo> closure = closures.computeIfAbsent(s.system, this::closureOf);
-        DeploymentPlan plan =
-            DeploymentPlan.builder()
-                .from(template)
-                .hosts(List.of(s.host))
-                .systems(Map.of(s.name, s.system))
-                .closures(Map.of(s.system, closure))
-                .batches(List.of(List.of(s.name)))
-                .parallelism(1)
-                .build();
+        DeploymentPlan plan = plans.planFor(s.host, s.system);
         DeploymentReport r = deployer.execute(plan);
         report = r.hosts().get(0);
       } catch (RuntimeException e) {
@@ -486,14 +458,6 @@ final class PipelineExecution implements EvaluationSink {
         recordDeploy(report, error);
         finishedDeploy(true);
       }
-    }
-
-    private List<StorePathInfo> closureOf(String system) {
-      Map<String, StorePathInfo> infos = new HashMap<>();
-      for (StorePathInfo i : pipeline.evaluator.closure(List.of(system))) {
-        infos.put(i.path(), i);
-      }
-      return Deployer.closureOf(system, infos);
     }
 
     private void recordDeploy(HostReport report, String error) {
@@ -511,12 +475,7 @@ final class PipelineExecution implements EvaluationSink {
         return;
       }
       s.hostReport = report;
-      StageOutcome o =
-          report.outcome().isSuccess()
-              ? StageOutcome.SUCCEEDED
-              : report.outcome() == HostOutcome.CANCELLED
-                  ? StageOutcome.CANCELLED
-                  : StageOutcome.FAILED;
+      StageOutcome o = OneHostPlans.outcomeOf(report);
       String message = report.outcome() + report.error().map(e -> ": " + e).orElse("");
       s.deployment =
           StageReport.builder()
@@ -540,7 +499,7 @@ final class PipelineExecution implements EvaluationSink {
     private void failedDeploy() {
       if (s.canary && canaryFailure == null) {
         canaryFailure = "canary " + s.name + " failed";
-        for (HostState w : List.copyOf(waitingForCanaries)) {
+        for (PipelineHostState w : List.copyOf(waitingForCanaries)) {
           skipStage(w, PipelineStage.DEPLOY, "not started: " + canaryFailure);
           pending--;
         }
@@ -567,7 +526,7 @@ final class PipelineExecution implements EvaluationSink {
     if (canariesDone == canariesChosen && canariesChosen == run.canary) {
       canariesPassed = true;
       events.emit("", PipelineStage.DEPLOY, Kind.PROGRESS, "the canaries are confirmed");
-      for (HostState w : List.copyOf(waitingForCanaries)) {
+      for (PipelineHostState w : List.copyOf(waitingForCanaries)) {
         pending--;
         submitDeploy(w);
       }
@@ -581,7 +540,7 @@ final class PipelineExecution implements EvaluationSink {
       stopReason =
           "not started: the " + stage + " of " + host + " failed and the policy stops the fleet";
       events.emit("", PipelineStage.DEPLOY, Kind.PROGRESS, stopReason);
-      for (HostState w : List.copyOf(waitingForCanaries)) {
+      for (PipelineHostState w : List.copyOf(waitingForCanaries)) {
         skipStage(w, PipelineStage.DEPLOY, stopReason);
         pending--;
       }
@@ -605,17 +564,17 @@ final class PipelineExecution implements EvaluationSink {
     for (Runnable r : builds.shutdownNow()) {
       BuildJob job = (BuildJob) r;
       job.done = true;
-      for (HostState s : List.copyOf(job.hosts)) {
+      for (PipelineHostState s : List.copyOf(job.hosts)) {
         skipIfStopped(s, PipelineStage.BUILD);
       }
       pending--;
     }
     for (Runnable r : deploys.shutdownNow()) {
-      HostState s = ((DeployTask) r).s;
+      PipelineHostState s = ((DeployTask) r).s;
       skipIfStopped(s, PipelineStage.DEPLOY);
       pending--;
     }
-    for (HostState w : waitingForCanaries) {
+    for (PipelineHostState w : waitingForCanaries) {
       skipIfStopped(w, PipelineStage.DEPLOY);
       pending--;
     }
@@ -624,7 +583,7 @@ final class PipelineExecution implements EvaluationSink {
   }
 
   /** Marks {@code stage} and the later ones skipped or cancelled if the fleet is stopped. */
-  private boolean skipIfStopped(HostState s, PipelineStage stage) {
+  private boolean skipIfStopped(PipelineHostState s, PipelineStage stage) {
     if (cancelled) {
       s.set(
           stage, StageReport.of(StageOutcome.CANCELLED, "not started: the caller was interrupted"));
@@ -645,14 +604,14 @@ final class PipelineExecution implements EvaluationSink {
     return false;
   }
 
-  private void skipStage(HostState s, PipelineStage stage, String why) {
+  private void skipStage(PipelineHostState s, PipelineStage stage, String why) {
     s.set(stage, StageReport.of(StageOutcome.SKIPPED, why));
     events.emit(s.name, stage, Kind.SKIPPED, why);
     skipLater(s, stage, why);
   }
 
   /** The stages after {@code stage}: skipped because of {@code why}, or cancelled when null. */
-  private void skipLater(HostState s, PipelineStage stage, String why) {
+  private void skipLater(PipelineHostState s, PipelineStage stage, String why) {
     for (PipelineStage later : PipelineStage.values()) {
       if (later.ordinal() > stage.ordinal() && s.get(later) == null) {
         if (why == null) {
@@ -669,28 +628,8 @@ final class PipelineExecution implements EvaluationSink {
     }
   }
 
-  private boolean isChosen(Host h) {
-    return (include.isEmpty() || include.stream().anyMatch(sel -> sel.matches(h)))
-        && exclude.stream().noneMatch(sel -> sel.matches(h));
-  }
-
-  /**
-   * Whether a host known only by name (its evaluation failed) may be chosen: no name or glob skip
-   * matches it, and a selector matches its name or is a tag (which cannot be told without the
-   * host's tags, so the failure is reported rather than hidden).
-   */
-  private boolean mayBeChosen(String name) {
-    Host stub = Host.builder().name(name).build();
-    boolean in =
-        include.isEmpty()
-            || include.stream()
-                .anyMatch(sel -> sel.toString().startsWith("@") || sel.matches(stub));
-    return in
-        && exclude.stream().noneMatch(sel -> !sel.toString().startsWith("@") && sel.matches(stub));
-  }
-
-  private HostState state(String name) {
-    return hosts.computeIfAbsent(name, HostState::new);
+  private PipelineHostState state(String name) {
+    return hosts.computeIfAbsent(name, PipelineHostState::new);
   }
 
   private StageReport ended(StageOutcome outcome, Instant from, String message) {
@@ -716,22 +655,8 @@ final class PipelineExecution implements EvaluationSink {
 
   private PipelineReport report() {
     List<PipelineHostReport> out = new ArrayList<>();
-    for (HostState s : hosts.values()) {
-      PipelineHostReport.Builder b =
-          PipelineHostReport.builder()
-              .host(s.name)
-              .evaluation(orNotRun(s.evaluation))
-              .build(orNotRun(s.build))
-              .deployment(orNotRun(s.deployment))
-              .canary(s.canary)
-              .sharedBuildWith(s.sharedWith.stream().sorted().toList());
-      if (s.system != null) {
-        b.system(s.system);
-      }
-      if (s.hostReport != null) {
-        b.hostReport(s.hostReport);
-      }
-      out.add(b.build());
+    for (PipelineHostState s : hosts.values()) {
+      out.add(s.toReport());
     }
     return PipelineReport.builder()
         .pipelineId(template.id())
@@ -743,52 +668,5 @@ final class PipelineExecution implements EvaluationSink {
         .cancelled(cancelled)
         .hosts(out)
         .build();
-  }
-
-  private static StageReport orNotRun(StageReport r) {
-    return r != null ? r : StageReport.of(StageOutcome.SKIPPED, "not started");
-  }
-
-  /** What the pipeline knows of one host. */
-  private static final class HostState {
-    final String name;
-    final List<String> sharedWith = new ArrayList<>();
-    Host host;
-    StageReport evaluation;
-    StageReport build;
-    StageReport deployment;
-    Instant buildStarted;
-    Instant deployStarted;
-    String system;
-    boolean canary;
-    HostReport hostReport;
-
-    HostState(String name) {
-      this.name = name;
-    }
-
-    StageReport get(PipelineStage stage) {
-      switch (stage) {
-        case EVALUATE:
-          return evaluation;
-        case BUILD:
-          return build;
-        default:
-          return deployment;
-      }
-    }
-
-    void set(PipelineStage stage, StageReport r) {
-      switch (stage) {
-        case EVALUATE:
-          evaluation = r;
-          break;
-        case BUILD:
-          build = r;
-          break;
-        default:
-          deployment = r;
-      }
-    }
   }
 }

@@ -125,8 +125,14 @@ public final class PooledEvaluation {
     List<String> names = new ArrayList<>();
     root.path("hostNames").forEach(n -> names.add(n.asText()));
     root.remove("hostNames");
-    ObjectNode fleetLevel = root.deepCopy();
-    fleetLevel.remove("hosts");
+    ObjectNode fleetLevel = JSON.createObjectNode();
+    root.properties()
+        .forEach(
+            e -> {
+              if (!e.getKey().equals("hosts")) {
+                fleetLevel.set(e.getKey(), e.getValue());
+              }
+            });
     progress.fleetLevel(fleetLevel, List.copyOf(names));
     if (root.has("hosts")) {
       Map<String, JsonNode> inline = new java.util.LinkedHashMap<>();

@@ -52,6 +52,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * (running ones finish normally: armed hosts are confirmed or rolled back). With {@link
  * Run#canary(int) canary(n)} the first {@code n} hosts to be built deploy first, and the others
  * deploy only once all of them are confirmed; a failed canary skips the others' deployments.
+ * Returning already confirmed hosts to their previous generation when another fails (the plan's
+ * {@code rollbackSucceededOnFailure}) is not offered here: each host is its own one-host plan.
  *
  * <p>Interrupting the thread that calls {@link Run#execute()} cancels, as {@link Deployer#execute}
  * does: evaluation and builds are interrupted, no new deployment starts, running deployments stop

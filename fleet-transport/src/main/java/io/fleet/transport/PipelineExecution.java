@@ -259,7 +259,7 @@ final class PipelineExecution implements EvaluationSink {
       return;
     }
     Host h = s.host;
-    if (h.systemPath().isPresent() && h.systemAttribute().isEmpty()) {
+    if (h.systemPath().isPresent()) { // as Deployer.Planner: a given system is not built
       s.system = h.systemPath().get();
       Instant t = now();
       s.build =

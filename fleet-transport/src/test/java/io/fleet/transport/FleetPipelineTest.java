@@ -134,6 +134,23 @@ class FleetPipelineTest {
   }
 
   @Test
+  void aHostWhoseSystemPathIsGivenIsNotBuilt() {
+    String given = fake.newSystem("web-1");
+    Fleet fleet =
+        Fleet.builder()
+            .name("test")
+            .host("web-1", h -> h.tags("canary").systemPath(given))
+            .host("web-2", h -> h.tags("web"))
+            .build();
+    PipelineReport r = pipeline().on(fleet).execute();
+    assertThat(r.isSuccess()).as(r.summary()).isTrue();
+    assertThat(fake.evaluator().builds()).containsExactly("web-2");
+    assertThat(r.host("web-1").build().message().orElseThrow()).contains("nothing to build");
+    assertThat(r.host("web-1").system()).contains(given);
+    assertOnNew("web-1", "web-2");
+  }
+
+  @Test
   void eachStageIsBounded() {
     FakeFleet slow =
         FakeFleet.builder().fleet(DeployerTest.fleet(8)).realLatency(Duration.ofMillis(5)).build();

@@ -100,6 +100,16 @@ public abstract class Fleet {
   }
 
   /**
+   * The fleet-level part of this fleet: its name, shared secrets, settings and module names, with
+   * no hosts (what {@link io.fleet.api.spi.EvaluationSink#fleetEvaluated} receives). Not valid by
+   * itself when shared secrets name owners.
+   */
+  public Fleet withoutHosts() {
+    return ImmutableFleet.of(
+        name(), new java.util.TreeMap<>(), sharedSecrets(), modules(), settings());
+  }
+
+  /**
    * The host named {@code name}.
    *
    * @throws FleetConfigException if there is none

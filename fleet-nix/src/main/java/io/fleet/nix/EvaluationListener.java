@@ -12,8 +12,10 @@ public interface EvaluationListener {
   EvaluationListener NONE = new EvaluationListener() {};
 
   /**
-   * Host {@code host} has been evaluated by its nix process (its result is delivered once every
-   * host is done).
+   * Host {@code host} has been evaluated by its nix process (its result comes when that process
+   * ends, to the sink of {@link NixEvaluator#evaluate(String, String,
+   * io.fleet.api.spi.EvaluationSink)}, or once every host is done from {@link
+   * NixEvaluator#evaluate(String, String)}).
    *
    * @param done how many hosts have been evaluated so far, this one included
    * @param total how many hosts the fleet has

@@ -8,6 +8,7 @@ import io.fleet.api.FleetConfigException;
 import io.fleet.api.Host;
 import io.fleet.api.Names;
 import io.fleet.api.spi.BuildListener;
+import io.fleet.api.spi.EvaluationSink;
 import io.fleet.api.spi.Evaluator;
 import io.fleet.api.spi.StorePathInfo;
 import io.fleet.nix.internal.BuilderSpec;
@@ -153,6 +154,39 @@ public final class NixEvaluator implements Evaluator {
    */
   @Override
   public Fleet evaluate(String flakeRef, String configuration) {
+    return evaluateWith(flakeRef, configuration, null);
+  }
+
+  /**
+   * Evaluates as {@link #evaluate(String, String)} does, delivering to {@code sink} as results
+   * come: the fleet-level part when the first {@code nix eval} ends, then each chunk's hosts as
+   * soon as the {@code nix eval} process of that chunk ends (a fleet of at most {@link
+   * Builder#evaluationChunkSize} hosts: all at once, with the fleet-level part), and each failed
+   * host. A delivered host can be given to {@link #build} at once: its derivation is known.
+   *
+   * @throws PartialEvaluationException after every host was delivered, if some hosts failed
+   * @throws EvaluationException if nix fails at the fleet level (nothing was delivered)
+   * @throws FleetConfigException if {@code sink} is null, or as {@link #evaluate(String, String)}
+   */
+  @Override
+  public Fleet evaluate(String flakeRef, String configuration, EvaluationSink sink) {
+    if (sink == null) {
+      throw new FleetConfigException(
+          "NixEvaluator.evaluate needs a sink: pass EvaluationSink.NONE to ignore the pieces");
+    }
+    return evaluateWith(flakeRef, configuration, sink);
+  }
+
+  /**
+   * The derivation of {@code host}'s system, when this evaluator evaluated it (from its {@link
+   * Host#systemAttribute()}).
+   */
+  @Override
+  public java.util.Optional<String> systemDerivation(Host host) {
+    return host.systemAttribute().map(known::get).map(EvaluationResult.SystemDerivation::drvPath);
+  }
+
+  private Fleet evaluateWith(String flakeRef, String configuration, EvaluationSink sink) {
     String prefix = flakeAttribute(flakeRef, configuration);
     String what =
         "evaluating fleet configuration " + Names.quote(configuration) + " of " + flakeRef;
@@ -161,7 +195,10 @@ public final class NixEvaluator implements Evaluator {
                 apply -> command("eval", "--json", "--show-trace", prefix, "--apply", apply),
                 workers,
                 chunkSize,
-                listener)
+                listener,
+                sink == null
+                    ? PooledEvaluation.Delivery.NONE
+                    : new StreamedHosts(sink, configuration, prefix))
             .run(what);
     EvaluationResult result =
         EvaluationResult.parse(out.root(), configuration, prefix, out.command());
@@ -175,6 +212,52 @@ public final class NixEvaluator implements Evaluator {
       throw partial(what, out.hostNames(), out.failures(), result.fleet());
     }
     return result.fleet();
+  }
+
+  /** Turns each nix process's JSON into hosts for a sink, as soon as the process ends. */
+  private final class StreamedHosts implements PooledEvaluation.Delivery {
+    private final EvaluationSink sink;
+    private final String configuration;
+    private final String prefix;
+
+    StreamedHosts(EvaluationSink sink, String configuration, String prefix) {
+      this.sink = sink;
+      this.configuration = configuration;
+      this.prefix = prefix;
+    }
+
+    @Override
+    public void fleetLevel(
+        com.fasterxml.jackson.databind.node.ObjectNode root, List<String> names) {
+      sink.fleetEvaluated(
+          EvaluationResult.parse(root, configuration, prefix, List.of()).fleet(), names);
+    }
+
+    @Override
+    public void hosts(Map<String, JsonNode> hosts, List<String> command) {
+      com.fasterxml.jackson.databind.node.ObjectNode root = JSON.createObjectNode();
+      root.put("format", EvaluationResult.FORMAT);
+      com.fasterxml.jackson.databind.node.ObjectNode each = root.putObject("hosts");
+      hosts.forEach(each::set);
+      EvaluationResult result = EvaluationResult.parse(root, configuration, prefix, command);
+      for (EvaluationResult.SystemDerivation s : result.systems().values()) {
+        if (s.drvPath() != null) {
+          known.put(s.attribute(), s);
+        }
+      }
+      for (Host h : result.fleet().hosts().values()) {
+        try {
+          sink.hostEvaluated(h);
+        } catch (RuntimeException ignored) {
+          // A sink's failure is not the evaluation's.
+        }
+      }
+    }
+
+    @Override
+    public void failed(String host, EvaluationException failure) {
+      sink.hostFailed(host, failure);
+    }
   }
 
   private static PartialEvaluationException partial(

@@ -2,8 +2,11 @@ package io.fleet.testkit;
 
 import io.fleet.api.EvaluationException;
 import io.fleet.api.Fleet;
+import io.fleet.api.FleetConfigException;
+import io.fleet.api.Host;
 import io.fleet.api.Names;
 import io.fleet.api.spi.BuildListener;
+import io.fleet.api.spi.EvaluationSink;
 import io.fleet.api.spi.Evaluator;
 import io.fleet.api.spi.StorePathInfo;
 import io.fleet.api.spi.SystemDerivation;
@@ -14,6 +17,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -23,6 +27,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An {@link Evaluator} over a fake Nix store. Each host has numbered versions of its system; a
@@ -31,6 +41,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * start on version 1; {@link #build} returns each host's current version (2 unless {@link
  * #bumpSystem} was called), so a deployment copies that host's three new paths. {@link #export}
  * writes the format fake hosts' {@code nix-store --import} reads.
+ *
+ * <p>By default everything is instant. For pipelines and benchmarks it can be told to take real
+ * time and to fail, per host: {@link #evaluationDelay} with {@link #evaluationWorkers} (hosts are
+ * then delivered one by one to {@link #evaluate(String, String, EvaluationSink)}'s sink), {@link
+ * #buildDelay} with {@link #buildJobs} (the build capacity of the machine, shared by concurrent
+ * {@link #build} calls), {@link #exportBandwidth}, {@link #failEvaluation}, {@link #failBuild}, and
+ * {@link #sameSystem} for hosts that build one system. Waits are real sleeps ({@link
+ * Thread#sleep}), and an interrupted wait ends the call with an {@link EvaluationException}.
  */
 public final class FakeEvaluator implements Evaluator {
   private static final String BASE32 = "0123456789abcdfghijklmnpqrsvwxyz";
@@ -50,6 +68,19 @@ public final class FakeEvaluator implements Evaluator {
   private final List<String> builds = new ArrayList<>();
   private final Map<String, String> outputOf = new ConcurrentHashMap<>();
   private final List<String> derivationRequests = new ArrayList<>();
+  private final Map<String, Duration> evaluationDelays = new ConcurrentHashMap<>();
+  private final Map<String, Duration> buildDelays = new ConcurrentHashMap<>();
+  private final Set<String> failingEvaluations = ConcurrentHashMap.newKeySet();
+  private final Set<String> failingBuilds = ConcurrentHashMap.newKeySet();
+  private final Map<String, String> systemOwners = new ConcurrentHashMap<>();
+  private final AtomicInteger building = new AtomicInteger();
+  private final AtomicInteger peakBuilding = new AtomicInteger();
+  private volatile Duration evaluationDelay = Duration.ZERO;
+  private volatile Duration buildDelay = Duration.ZERO;
+  private volatile int evaluationWorkers = 1;
+  private volatile Semaphore buildSlots;
+  private volatile int buildJobs;
+  private volatile long exportBandwidth;
 
   /** An evaluator for {@code fleet}: {@link #evaluate} returns it. */
   public FakeEvaluator(Fleet fleet) {
@@ -136,16 +167,280 @@ public final class FakeEvaluator implements Evaluator {
     return List.copyOf(builds);
   }
 
-  /** Returns the fleet given to the constructor, whatever the arguments. */
+  /**
+   * Each host's evaluation takes {@code perHost} of real time (default none); with {@link
+   * #evaluationWorkers} hosts are evaluated that many at a time.
+   */
+  public FakeEvaluator evaluationDelay(Duration perHost) {
+    this.evaluationDelay = nonNegative(perHost, "evaluation delay");
+    return this;
+  }
+
+  /**
+   * {@code host}'s evaluation takes {@code d}, whatever {@link #evaluationDelay(Duration)} says.
+   */
+  public FakeEvaluator evaluationDelay(String host, Duration d) {
+    evaluationDelays.put(known(host), nonNegative(d, "evaluation delay"));
+    return this;
+  }
+
+  /** How many hosts are evaluated at the same time (default 1), as a pool of nix processes. */
+  public FakeEvaluator evaluationWorkers(int n) {
+    if (n < 1) {
+      throw new FleetConfigException("evaluation workers " + n + " is less than 1");
+    }
+    this.evaluationWorkers = n;
+    return this;
+  }
+
+  /** Each system's build takes {@code perSystem} of real time (default none). */
+  public FakeEvaluator buildDelay(Duration perSystem) {
+    this.buildDelay = nonNegative(perSystem, "build delay");
+    return this;
+  }
+
+  /** The build of {@code host}'s system takes {@code d}. */
+  public FakeEvaluator buildDelay(String host, Duration d) {
+    buildDelays.put(known(host), nonNegative(d, "build delay"));
+    return this;
+  }
+
+  /**
+   * How many systems may build at the same time across all {@link #build} calls (the machine's
+   * build capacity, as nix's {@code max-jobs}); default unbounded. One call builds its systems in
+   * parallel up to this bound.
+   */
+  public FakeEvaluator buildJobs(int n) {
+    if (n < 1) {
+      throw new FleetConfigException("build jobs " + n + " is less than 1");
+    }
+    this.buildSlots = new Semaphore(n, true);
+    this.buildJobs = n;
+    return this;
+  }
+
+  /**
+   * The copy of a closure ({@link #export}) takes its NAR bytes divided by {@code bytesPerSecond}
+   * of real time, as a slow link would (0, the default: instant).
+   */
+  public FakeEvaluator exportBandwidth(long bytesPerSecond) {
+    if (bytesPerSecond < 0) {
+      throw new FleetConfigException("export bandwidth " + bytesPerSecond + " is negative");
+    }
+    this.exportBandwidth = bytesPerSecond;
+    return this;
+  }
+
+  /**
+   * Makes the evaluation of {@code host} fail (after its delay): the sink gets its failure, the
+   * others evaluate, and {@code evaluate} then throws an {@link EvaluationException} naming it.
+   */
+  public FakeEvaluator failEvaluation(String host) {
+    failingEvaluations.add(known(host));
+    return this;
+  }
+
+  /**
+   * Makes any {@link #build} that includes {@code host} fail, after its delay, with an {@link
+   * EvaluationException} naming the host (as one {@code nix build} of several fails as a whole).
+   */
+  public FakeEvaluator failBuild(String host) {
+    failingBuilds.add(known(host));
+    return this;
+  }
+
+  /**
+   * Makes {@code hosts} build and run one system, the first host's: they have the same {@link
+   * #systemDerivation} and {@link #build} returns the same path for each.
+   */
+  public FakeEvaluator sameSystem(String... hosts) {
+    if (hosts.length < 2) {
+      throw new FleetConfigException("sameSystem needs at least two hosts");
+    }
+    for (String h : hosts) {
+      systemOwners.put(known(h), hosts[0]);
+    }
+    return this;
+  }
+
+  /** The most systems that were building at the same time so far, for verification. */
+  public int peakConcurrentBuilds() {
+    return peakBuilding.get();
+  }
+
+  /**
+   * Returns the fleet given to the constructor, whatever the arguments; with {@link
+   * #evaluationDelay} or {@link #failEvaluation}, after evaluating as {@link #evaluate(String,
+   * String, EvaluationSink)} does.
+   */
   @Override
   public Fleet evaluate(String flakeRef, String configuration) {
+    if (isInstant()) {
+      return fleet;
+    }
+    return evaluate(flakeRef, configuration, EvaluationSink.NONE);
+  }
+
+  /**
+   * Delivers the fleet-level part, then each host after its {@link #evaluationDelay}, {@link
+   * #evaluationWorkers} at a time (hosts in name order), or its failure; returns the fleet.
+   *
+   * @throws EvaluationException once every host is delivered, naming the hosts that {@link
+   *     #failEvaluation} made fail; or when interrupted
+   */
+  @Override
+  public Fleet evaluate(String flakeRef, String configuration, EvaluationSink sink) {
+    if (sink == null) {
+      throw new FleetConfigException(
+          "FakeEvaluator.evaluate needs a sink: pass EvaluationSink.NONE to ignore the pieces");
+    }
+    List<String> names = new ArrayList<>(fleet.hosts().keySet());
+    quietly(() -> sink.fleetEvaluated(fleet.withoutHosts(), names));
+    java.util.concurrent.ConcurrentLinkedQueue<String> todo =
+        new java.util.concurrent.ConcurrentLinkedQueue<>(names);
+    List<String> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Runnable worker =
+        () -> {
+          for (String next = todo.poll(); next != null; next = todo.poll()) {
+            String h = next;
+            sleep(evaluationDelays.getOrDefault(h, evaluationDelay), "evaluating " + h);
+            if (failingEvaluations.contains(h)) {
+              failed.add(h);
+              EvaluationException e = evaluationFailure(h);
+              quietly(() -> sink.hostFailed(h, e));
+            } else {
+              Host host = fleet.hosts().get(h);
+              quietly(() -> sink.hostEvaluated(host));
+            }
+          }
+        };
+    runOnWorkers(worker, Math.min(evaluationWorkers, Math.max(1, names.size())), "evaluating");
+    if (!failed.isEmpty()) {
+      List<String> sorted = failed.stream().sorted().toList();
+      EvaluationException first = evaluationFailure(sorted.get(0));
+      throw new EvaluationException(
+          sorted.size() == 1
+              ? first.getMessage()
+              : "fake evaluation failed in hosts " + sorted + " (the others evaluated)",
+          first.command(),
+          1,
+          first.stderr(),
+          sorted.get(0));
+    }
     return fleet;
   }
 
+  /**
+   * The fake derivation of {@code host}'s system: one per distinct system ({@link #sameSystem}).
+   */
+  @Override
+  public Optional<String> systemDerivation(Host host) {
+    if (!fleet.hosts().containsKey(host.name())) {
+      return Optional.empty();
+    }
+    String owner = systemOwners.getOrDefault(host.name(), host.name());
+    return Optional.of(derivationPath(owner, version(owner)));
+  }
+
+  private boolean isInstant() {
+    return evaluationDelay.isZero() && evaluationDelays.isEmpty() && failingEvaluations.isEmpty();
+  }
+
+  private EvaluationException evaluationFailure(String host) {
+    return new EvaluationException(
+        "fake evaluation of host " + Names.quote(host) + " failed (told to by failEvaluation)",
+        List.of("fake-nix", "eval"),
+        1,
+        "error: fake failure in host " + host,
+        host);
+  }
+
+  /** Runs {@code worker} on {@code n} threads (the caller's when 1) and waits for them. */
+  private static void runOnWorkers(Runnable worker, int n, String what) {
+    if (n == 1) {
+      worker.run();
+      return;
+    }
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            n,
+            r -> {
+              Thread t = new Thread(r, "fake-nix-" + what);
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      List<Future<?>> running = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        running.add(pool.submit(worker));
+      }
+      for (Future<?> f : running) {
+        f.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EvaluationException("fake nix: interrupted while " + what, List.of("fake-nix"), e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r
+          ? r
+          : new IllegalStateException(e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static void sleep(Duration d, String what) {
+    if (d.isZero()) {
+      return;
+    }
+    try {
+      Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EvaluationException("fake nix: interrupted while " + what, List.of("fake-nix"), e);
+    }
+  }
+
+  private static void quietly(Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException ignored) {
+      // A sink's failure is not the evaluation's (EvaluationSink's contract).
+    }
+  }
+
+  private String known(String host) {
+    if (host == null || !fleet.hosts().containsKey(host)) {
+      throw new FleetConfigException(
+          "fake evaluator: fleet "
+              + Names.quote(fleet.name())
+              + " has no host "
+              + Names.quote(String.valueOf(host))
+              + "; it has "
+              + fleet.hosts().keySet());
+    }
+    return host;
+  }
+
+  private static Duration nonNegative(Duration d, String what) {
+    if (d == null || d.isNegative()) {
+      throw new FleetConfigException(what + " " + d + " must be zero or more");
+    }
+    return d;
+  }
+
+  /**
+   * Returns each host's current system ({@link #version}); with {@link #buildDelay}, each distinct
+   * system takes its delay, up to {@link #buildJobs} at a time.
+   *
+   * @throws EvaluationException if a host is not in {@code fleet}, a host was made to fail by
+   *     {@link #failBuild}, or the build is interrupted
+   */
   @Override
   public Map<String, String> build(Fleet fleet, Collection<String> hosts, BuildListener listener) {
+    BuildListener progress = listener == null ? BuildListener.NONE : listener;
     Map<String, String> out = new LinkedHashMap<>();
-    long done = 0;
+    Map<String, List<String>> bySystem = new LinkedHashMap<>();
     for (String h : hosts) {
       if (!fleet.hosts().containsKey(h)) {
         throw new EvaluationException(
@@ -155,13 +450,66 @@ public final class FakeEvaluator implements Evaluator {
             "",
             h);
       }
-      out.put(h, systemPath(h, version(h)));
-      listener.progress(++done, hosts.size(), "built " + h);
+      String owner = systemOwners.getOrDefault(h, h);
+      bySystem.computeIfAbsent(owner, k -> new ArrayList<>()).add(h);
     }
     synchronized (this) {
       builds.add(String.join(",", hosts));
     }
+    java.util.concurrent.ConcurrentLinkedQueue<String> todo =
+        new java.util.concurrent.ConcurrentLinkedQueue<>(bySystem.keySet());
+    AtomicInteger done = new AtomicInteger();
+    List<String> failed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Semaphore slots = buildSlots;
+    Runnable worker =
+        () -> {
+          for (String owner = todo.poll(); owner != null; owner = todo.poll()) {
+            buildOne(owner, slots);
+            List<String> of = bySystem.get(owner);
+            of.stream().filter(failingBuilds::contains).forEach(failed::add);
+            int n = done.addAndGet(of.size());
+            progress.progress(n, hosts.size(), "built " + String.join(", ", of));
+          }
+        };
+    int threads = slots == null ? bySystem.size() : Math.min(bySystem.size(), buildJobs);
+    runOnWorkers(worker, Math.max(1, threads), "building");
+    if (!failed.isEmpty()) {
+      String h = failed.stream().sorted().findFirst().orElseThrow();
+      throw new EvaluationException(
+          "fake build of the system of host " + Names.quote(h) + " failed (told to by failBuild)",
+          List.of("fake-nix", "build"),
+          1,
+          "error: builder for 'nixos-system-" + h + ".drv' failed with exit code 1",
+          h);
+    }
+    for (String h : hosts) {
+      String owner = systemOwners.getOrDefault(h, h);
+      out.put(h, systemPath(owner, version(owner)));
+    }
     return out;
+  }
+
+  private void buildOne(String owner, Semaphore slots) {
+    Duration d = buildDelays.getOrDefault(owner, buildDelay);
+    if (slots != null) {
+      try {
+        slots.acquire();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new EvaluationException(
+            "fake nix: interrupted while waiting to build " + owner, List.of("fake-nix"), e);
+      }
+    }
+    int now = building.incrementAndGet();
+    peakBuilding.accumulateAndGet(now, Math::max);
+    try {
+      sleep(d, "building " + owner);
+    } finally {
+      building.decrementAndGet();
+      if (slots != null) {
+        slots.release();
+      }
+    }
   }
 
   @Override
@@ -197,6 +545,15 @@ public final class FakeEvaluator implements Evaluator {
   @Override
   public void export(Collection<String> storePaths, OutputStream out) {
     Set<String> wanted = new HashSet<>(storePaths);
+    long bandwidth = exportBandwidth;
+    if (bandwidth > 0) {
+      long bytes =
+          closure(storePaths).stream()
+              .filter(i -> wanted.contains(i.path()))
+              .mapToLong(StorePathInfo::narSize)
+              .sum();
+      sleep(Duration.ofNanos(bytes * 1_000_000_000L / bandwidth), "exporting " + storePaths);
+    }
     try {
       for (StorePathInfo i : closure(storePaths)) {
         if (wanted.contains(i.path())) {
@@ -270,8 +627,9 @@ public final class FakeEvaluator implements Evaluator {
             "",
             h);
       }
-      int v = version(h);
-      out.put(h, SystemDerivation.of(derivationPath(h, v), systemPath(h, v)));
+      String owner = systemOwners.getOrDefault(h, h);
+      int v = version(owner);
+      out.put(h, SystemDerivation.of(derivationPath(owner, v), systemPath(owner, v)));
     }
     synchronized (this) {
       derivationRequests.add(String.join(",", hosts));

@@ -730,7 +730,7 @@ public final class Deployer {
   }
 
   /** The closure of {@code root}, references first, from the infos of a bigger closure. */
-  private static List<StorePathInfo> closureOf(String root, Map<String, StorePathInfo> infos) {
+  static List<StorePathInfo> closureOf(String root, Map<String, StorePathInfo> infos) {
     List<StorePathInfo> out = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     // Iterative post-order depth-first search, so deep closures cannot overflow the stack.

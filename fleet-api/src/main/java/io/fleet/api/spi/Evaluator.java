@@ -1,10 +1,13 @@
 package io.fleet.api.spi;
 
 import io.fleet.api.Fleet;
+import io.fleet.api.Host;
 import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Turns a fleet's Nix configuration into a {@link Fleet} and builds its hosts' systems.
@@ -22,6 +25,55 @@ public interface Evaluator extends AutoCloseable {
    * io.fleet.api.Host#systemAttribute()}.
    */
   Fleet evaluate(String flakeRef, String configuration);
+
+  /**
+   * Evaluates as {@link #evaluate(String, String)} does, and hands the result to {@code sink} piece
+   * by piece: the fleet-level part first, then each host as soon as it is evaluated (or its
+   * failure), so a caller can build and deploy the first hosts while the others evaluate. Returns
+   * and throws what {@link #evaluate(String, String)} returns and throws, once every host has been
+   * delivered; an evaluator that evaluates in several processes (such as {@code NixEvaluator}'s
+   * pool) delivers each process's hosts when that process ends.
+   *
+   * <p>The default evaluates everything with {@link #evaluate(String, String)}, then delivers: the
+   * fleet-level part and every host, in host order. When that throws, nothing is delivered and the
+   * exception (an {@link io.fleet.api.EvaluationException} even when it names one host) is thrown
+   * as it is.
+   *
+   * @param sink receives the pieces; see {@link EvaluationSink} for the order of calls
+   * @throws io.fleet.api.FleetConfigException if {@code sink} is null, or as {@link
+   *     #evaluate(String, String)}
+   */
+  default Fleet evaluate(String flakeRef, String configuration, EvaluationSink sink) {
+    if (sink == null) {
+      throw new io.fleet.api.FleetConfigException(
+          "Evaluator.evaluate needs a sink: pass EvaluationSink.NONE to ignore the pieces");
+    }
+    Fleet fleet = evaluate(flakeRef, configuration);
+    deliver(
+        () -> sink.fleetEvaluated(fleet.withoutHosts(), new ArrayList<>(fleet.hosts().keySet())));
+    for (Host h : fleet.hosts().values()) {
+      deliver(() -> sink.hostEvaluated(h));
+    }
+    return fleet;
+  }
+
+  /** Calls the sink; a sink's failure is not the evaluation's. */
+  private static void deliver(Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException ignored) {
+      // See EvaluationSink: evaluators ignore what a sink throws.
+    }
+  }
+
+  /**
+   * The store path of the derivation that builds {@code host}'s system, where this evaluator knows
+   * it (it evaluated the host); empty otherwise. Hosts with the same derivation build one system,
+   * so a caller builds it once for all of them. The default knows none.
+   */
+  default Optional<String> systemDerivation(Host host) {
+    return Optional.empty();
+  }
 
   /**
    * Builds the systems of {@code hosts} (names in {@code fleet}) in one batch.

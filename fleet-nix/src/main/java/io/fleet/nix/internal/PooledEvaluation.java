@@ -44,6 +44,29 @@ public final class PooledEvaluation {
   private final int workers;
   private final int chunkSize;
   private final EvaluationListener listener;
+  private final Delivery delivery;
+
+  /**
+   * Where results go as soon as a nix process gives them, before {@link #run} returns: the
+   * fleet-level JSON once, then each process's hosts when it ends, and each failed host. Called
+   * from the pool's threads; what it throws is ignored.
+   */
+  public interface Delivery {
+    /** Delivers nothing. */
+    Delivery NONE = new Delivery() {};
+
+    /**
+     * The fleet-level JSON (as {@link EvaluationResult#parse} reads it, without hosts) and the host
+     * names in order; called once, before any other call.
+     */
+    default void fleetLevel(ObjectNode root, List<String> hostNames) {}
+
+    /** Hosts one nix process evaluated (name to its JSON), as soon as that process has ended. */
+    default void hosts(Map<String, JsonNode> hosts, List<String> command) {}
+
+    /** A host that failed. */
+    default void failed(String host, EvaluationException failure) {}
+  }
 
   /**
    * @param evalCommand the argv of {@code nix eval --json … --apply <expression>} for an expression
@@ -53,10 +76,21 @@ public final class PooledEvaluation {
       int workers,
       int chunkSize,
       EvaluationListener listener) {
+    this(evalCommand, workers, chunkSize, listener, Delivery.NONE);
+  }
+
+  /** As the other constructor, delivering results to {@code delivery} as they come. */
+  public PooledEvaluation(
+      Function<String, List<String>> evalCommand,
+      int workers,
+      int chunkSize,
+      EvaluationListener listener,
+      Delivery delivery) {
     this.evalCommand = evalCommand;
     this.workers = workers;
     this.chunkSize = chunkSize;
     this.listener = listener;
+    this.delivery = delivery;
   }
 
   /**
@@ -91,7 +125,20 @@ public final class PooledEvaluation {
     List<String> names = new ArrayList<>();
     root.path("hostNames").forEach(n -> names.add(n.asText()));
     root.remove("hostNames");
-    if (!root.has("hosts")) {
+    ObjectNode fleetLevel = JSON.createObjectNode();
+    root.properties()
+        .forEach(
+            e -> {
+              if (!e.getKey().equals("hosts")) {
+                fleetLevel.set(e.getKey(), e.getValue());
+              }
+            });
+    progress.fleetLevel(fleetLevel, List.copyOf(names));
+    if (root.has("hosts")) {
+      Map<String, JsonNode> inline = new java.util.LinkedHashMap<>();
+      root.get("hosts").properties().forEach(e -> inline.put(e.getKey(), e.getValue()));
+      progress.hosts(inline, first.command);
+    } else {
       List<String> todo = new ArrayList<>(names);
       todo.removeAll(failures.keySet());
       ObjectNode hosts = root.putObject("hosts");
@@ -167,6 +214,7 @@ public final class PooledEvaluation {
       Eval e = eval(args, what, progress);
       if (e.failure == null) {
         JsonNode hosts = e.json.path("hosts");
+        Map<String, JsonNode> done = new java.util.LinkedHashMap<>();
         for (String name : remaining) {
           JsonNode h = hosts.get(name);
           if (h == null) {
@@ -181,8 +229,10 @@ public final class PooledEvaluation {
             progress.failed(name, missing);
           } else {
             results.put(name, h);
+            done.put(name, h);
           }
         }
+        progress.hosts(done, e.command);
         return;
       }
       if (e.failedHost != null && remaining.contains(e.failedHost)) {
@@ -273,10 +323,49 @@ public final class PooledEvaluation {
     String where = "";
   }
 
-  /** Counts hosts done and passes them on to the listener. */
+  /**
+   * Counts hosts done and passes them on to the listener and the delivery (failures found before
+   * the fleet-level part is delivered wait for it, as the delivery's contract says).
+   */
   private final class Progress {
     private final Set<String> done = ConcurrentHashMap.newKeySet();
+    private final List<Map.Entry<String, EvaluationException>> early = new ArrayList<>();
+    private boolean fleetDelivered;
     volatile int total = -1;
+
+    void fleetLevel(ObjectNode root, List<String> names) {
+      try {
+        delivery.fleetLevel(root, names);
+      } catch (RuntimeException ignored) {
+        // A delivery's failure is not the evaluation's.
+      }
+      List<Map.Entry<String, EvaluationException>> waiting;
+      synchronized (this) {
+        fleetDelivered = true;
+        waiting = List.copyOf(early);
+        early.clear();
+      }
+      waiting.forEach(f -> deliverFailure(f.getKey(), f.getValue()));
+    }
+
+    void hosts(Map<String, JsonNode> hosts, List<String> command) {
+      if (hosts.isEmpty()) {
+        return;
+      }
+      try {
+        delivery.hosts(hosts, command);
+      } catch (RuntimeException ignored) {
+        // As above.
+      }
+    }
+
+    private void deliverFailure(String host, EvaluationException failure) {
+      try {
+        delivery.failed(host, failure);
+      } catch (RuntimeException ignored) {
+        // As above.
+      }
+    }
 
     void evaluated(String host) {
       if (done.add(host)) {
@@ -294,6 +383,13 @@ public final class PooledEvaluation {
       } catch (RuntimeException ignored) {
         // As above.
       }
+      synchronized (this) {
+        if (!fleetDelivered) {
+          early.add(Map.entry(host, failure));
+          return;
+        }
+      }
+      deliverFailure(host, failure);
     }
   }
 

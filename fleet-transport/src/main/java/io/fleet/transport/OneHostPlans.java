@@ -1,0 +1,64 @@
+package io.fleet.transport;
+
+import io.fleet.api.Host;
+import io.fleet.api.deploy.DeploymentPlan;
+import io.fleet.api.deploy.HostOutcome;
+import io.fleet.api.deploy.HostReport;
+import io.fleet.api.pipeline.StageOutcome;
+import io.fleet.api.spi.Evaluator;
+import io.fleet.api.spi.StorePathInfo;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The pipeline's deploy stage as the {@link Deployer} sees it: a one-host {@link DeploymentPlan}
+ * per host, with the run's id and deployment options, and the closure of its system (asked of the
+ * evaluator once per system, ordered references first as {@link Deployer.Planner} orders it).
+ * Thread-safe.
+ */
+final class OneHostPlans {
+  private final DeploymentPlan template;
+  private final Evaluator evaluator;
+  private final Map<String, List<StorePathInfo>> closures = new ConcurrentHashMap<>();
+
+  /** Plans like {@code template} (a plan of no host: id, action, options). */
+  OneHostPlans(DeploymentPlan template, Evaluator evaluator) {
+    this.template = template;
+    this.evaluator = evaluator;
+  }
+
+  /**
+   * The plan that deploys {@code system} to {@code host}.
+   *
+   * @throws io.fleet.api.FleetException if the closure cannot be found or the plan is invalid
+   */
+  DeploymentPlan planFor(Host host, String system) {
+    List<StorePathInfo> closure = closures.computeIfAbsent(system, this::closureOf);
+    return DeploymentPlan.builder()
+        .from(template)
+        .hosts(List.of(host))
+        .systems(Map.of(host.name(), system))
+        .closures(Map.of(system, closure))
+        .batches(List.of(List.of(host.name())))
+        .parallelism(1)
+        .build();
+  }
+
+  private List<StorePathInfo> closureOf(String system) {
+    Map<String, StorePathInfo> infos = new HashMap<>();
+    for (StorePathInfo i : evaluator.closure(List.of(system))) {
+      infos.put(i.path(), i);
+    }
+    return Deployer.closureOf(system, infos);
+  }
+
+  /** The deploy stage's outcome for a host's deployment report. */
+  static StageOutcome outcomeOf(HostReport report) {
+    if (report.outcome().isSuccess()) {
+      return StageOutcome.SUCCEEDED;
+    }
+    return report.outcome() == HostOutcome.CANCELLED ? StageOutcome.CANCELLED : StageOutcome.FAILED;
+  }
+}

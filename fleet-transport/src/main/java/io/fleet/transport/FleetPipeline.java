@@ -150,6 +150,7 @@ public final class FleetPipeline {
     int buildParallelism = Math.max(1, Runtime.getRuntime().availableProcessors());
     int deployParallelism = 10;
     int canary;
+    boolean buildOnTarget;
     FailurePolicy policy = FailurePolicy.STOP_HOST;
 
     private Run(String flakeRef, String configuration, Fleet fleet) {
@@ -209,6 +210,19 @@ public final class FleetPipeline {
      */
     public Run canary(int n) {
       this.canary = n;
+      return this;
+    }
+
+    /**
+     * Builds every host's system on the host itself, as {@link Deployer.Planner#buildOnTarget}
+     * does: the build stage only asks the evaluator for the system's derivation ({@link
+     * io.fleet.api.spi.Evaluator#derivations}), and the deployment copies the derivation's closure
+     * and realises it on the host (step {@link io.fleet.api.deploy.DeployStep#BUILD}) before
+     * arming. Hosts with a given system path are deployed as they are. Default {@code false}: the
+     * controller builds.
+     */
+    public Run buildOnTarget(boolean buildOnTarget) {
+      this.buildOnTarget = buildOnTarget;
       return this;
     }
 

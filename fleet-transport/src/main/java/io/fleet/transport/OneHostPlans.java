@@ -30,20 +30,35 @@ final class OneHostPlans {
   }
 
   /**
-   * The plan that deploys {@code system} to {@code host}.
+   * The plan that deploys {@code system} to {@code host}; with a {@code derivation}, the host
+   * builds it itself (the plan copies the derivation's closure instead of the system's).
    *
+   * @param derivation the system's {@code .drv} when the host builds on the target, else null
    * @throws io.fleet.api.FleetException if the closure cannot be found or the plan is invalid
    */
-  DeploymentPlan planFor(Host host, String system) {
-    List<StorePathInfo> closure = closures.computeIfAbsent(system, this::closureOf);
-    return DeploymentPlan.builder()
-        .from(template)
-        .hosts(List.of(host))
-        .systems(Map.of(host.name(), system))
-        .closures(Map.of(system, closure))
-        .batches(List.of(List.of(host.name())))
-        .parallelism(1)
-        .build();
+  DeploymentPlan planFor(Host host, String system, String derivation) {
+    DeploymentPlan.Builder plan =
+        DeploymentPlan.builder()
+            .from(template)
+            .hosts(List.of(host))
+            .systems(Map.of(host.name(), system))
+            .batches(List.of(List.of(host.name())))
+            .parallelism(1);
+    if (derivation == null) {
+      plan.closures(Map.of(system, closures.computeIfAbsent(system, this::closureOf)));
+    } else {
+      plan.closures(Map.of(derivation, closures.computeIfAbsent(derivation, this::drvClosureOf)))
+          .derivations(Map.of(host.name(), derivation));
+    }
+    return plan.build();
+  }
+
+  private List<StorePathInfo> drvClosureOf(String drv) {
+    Map<String, StorePathInfo> infos = new HashMap<>();
+    for (StorePathInfo i : evaluator.derivationClosure(List.of(drv))) {
+      infos.put(i.path(), i);
+    }
+    return Deployer.closureOf(drv, infos);
   }
 
   private List<StorePathInfo> closureOf(String system) {

@@ -16,6 +16,7 @@ import io.fleet.api.pipeline.PipelineStage;
 import io.fleet.api.pipeline.StageOutcome;
 import io.fleet.api.pipeline.StageReport;
 import io.fleet.api.spi.EvaluationSink;
+import io.fleet.api.spi.SystemDerivation;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -302,6 +303,7 @@ final class PipelineExecution implements EvaluationSink {
     Instant startedAt;
     boolean done;
     String system;
+    String derivation;
     String error;
     boolean interrupted;
 
@@ -335,12 +337,23 @@ final class PipelineExecution implements EvaluationSink {
         f = fleetLevel.toBuilder().host(first.host).build();
       }
       try {
-        Map<String, String> built =
-            pipeline.evaluator.build(
-                f, List.of(first.name), (d, total, message) -> progress(message));
-        system = built.get(first.name);
-        if (system == null) {
-          error = "the evaluator built no system for host " + Names.quote(first.name);
+        if (run.buildOnTarget) {
+          SystemDerivation d =
+              pipeline.evaluator.derivations(f, List.of(first.name)).get(first.name);
+          if (d == null) {
+            error = "the evaluator gave no system derivation for host " + Names.quote(first.name);
+          } else {
+            system = d.outPath();
+            derivation = d.drvPath();
+          }
+        } else {
+          Map<String, String> built =
+              pipeline.evaluator.build(
+                  f, List.of(first.name), (d, total, message) -> progress(message));
+          system = built.get(first.name);
+          if (system == null) {
+            error = "the evaluator built no system for host " + Names.quote(first.name);
+          }
         }
       } catch (RuntimeException e) {
         error = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -384,11 +397,16 @@ final class PipelineExecution implements EvaluationSink {
     }
     if (job.error == null) {
       s.system = job.system;
-      s.build =
-          ended(
-              StageOutcome.SUCCEEDED,
-              from,
-              s == job.first ? null : "shared the build of " + job.first.name);
+      s.derivation = job.derivation;
+      String note = s == job.first ? null : "shared the build of " + job.first.name;
+      if (job.derivation != null) {
+        note =
+            "evaluated "
+                + job.derivation
+                + ": built on the host when deployed"
+                + (note == null ? "" : "; " + note);
+      }
+      s.build = ended(StageOutcome.SUCCEEDED, from, note);
       events.emit(s.name, PipelineStage.BUILD, Kind.FINISHED, job.system);
       startDeploy(s);
     } else if (cancelled) {
@@ -447,7 +465,7 @@ final class PipelineExecution implements EvaluationSink {
       HostReport report = null;
       String error = null;
       try {
-        DeploymentPlan plan = plans.planFor(s.host, s.system);
+        DeploymentPlan plan = plans.planFor(s.host, s.system, s.derivation);
         DeploymentReport r = deployer.execute(plan);
         report = r.hosts().get(0);
       } catch (RuntimeException e) {

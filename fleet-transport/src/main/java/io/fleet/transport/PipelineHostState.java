@@ -25,6 +25,10 @@ final class PipelineHostState {
   Instant buildStarted;
   Instant deployStarted;
   String system;
+
+  /** The system's derivation when the host builds it itself, else null. */
+  String derivation;
+
   boolean canary;
   HostReport hostReport;
 

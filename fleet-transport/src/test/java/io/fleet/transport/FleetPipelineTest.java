@@ -8,7 +8,9 @@ import io.fleet.api.EvaluationException;
 import io.fleet.api.Fleet;
 import io.fleet.api.FleetConfigException;
 import io.fleet.api.deploy.DeployAction;
+import io.fleet.api.deploy.DeployStep;
 import io.fleet.api.deploy.HostOutcome;
+import io.fleet.api.deploy.HostReport;
 import io.fleet.api.pipeline.FailurePolicy;
 import io.fleet.api.pipeline.PipelineEvent;
 import io.fleet.api.pipeline.PipelineEvent.Kind;
@@ -131,6 +133,29 @@ class FleetPipelineTest {
     assertThat(r.host("web-2").sharedBuildWith()).containsExactly("web-1", "web-3");
     assertThat(r.host("web-4").sharedBuildWith()).isEmpty();
     assertOnNew("web-4", "web-5", "web-6");
+  }
+
+  @Test
+  void buildOnTargetOnlyEvaluatesOnTheControllerAndEachHostBuildsItsOwnSystem() {
+    FakeEvaluator ev = fake.evaluator();
+    PipelineReport r =
+        pipeline().on(fake.fleet()).select("web-1", "web-2").buildOnTarget(true).execute();
+
+    assertThat(r.isSuccess()).as(r.summary()).isTrue();
+    assertOnNew("web-1", "web-2");
+    assertThat(ev.builds()).as("nothing built on the controller").isEmpty();
+    assertThat(ev.derivationRequests()).containsExactlyInAnyOrder("web-1", "web-2");
+    for (String h : List.of("web-1", "web-2")) {
+      assertThat(fake.host(h).builtPaths()).contains(fake.newSystem(h));
+      HostReport hr = r.host(h).hostReport().orElseThrow();
+      assertThat(hr.stepTimes()).containsKey(DeployStep.BUILD);
+      assertThat(hr.copiedPaths())
+          .allMatch(p -> p.endsWith(".drv") || p.endsWith("fake-builder.sh"));
+      assertThat(r.host(h).build().message().orElse(""))
+          .contains(ev.derivationPath(h, 2))
+          .contains("built on the host");
+    }
+    assertUntouched("web-3", "web-4", "web-5", "web-6");
   }
 
   @Test

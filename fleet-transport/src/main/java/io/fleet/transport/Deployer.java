@@ -14,17 +14,15 @@ import io.fleet.api.deploy.HealthCheck;
 import io.fleet.api.deploy.HostOutcome;
 import io.fleet.api.deploy.HostProtocol;
 import io.fleet.api.deploy.HostReport;
-import io.fleet.api.spi.BuildListener;
 import io.fleet.api.spi.CommandResult;
 import io.fleet.api.spi.Connection;
 import io.fleet.api.spi.Evaluator;
-import io.fleet.api.spi.StorePathInfo;
-import io.fleet.api.spi.SystemDerivation;
 import io.fleet.api.spi.Transport;
 import io.fleet.transport.internal.Events;
 import io.fleet.transport.internal.HostRevert;
 import io.fleet.transport.internal.HostRun;
 import io.fleet.transport.internal.HttpFailures;
+import io.fleet.transport.internal.PlanSystems;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,14 +36,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -581,126 +576,18 @@ public final class Deployer {
                 + (selectors.isEmpty() ? "(all)" : selectors)
                 + (skips.isEmpty() ? "" : " minus " + skips));
       }
-      Map<String, String> chosen = new LinkedHashMap<>();
-      List<String> toBuild = new ArrayList<>();
-      Map<String, String> derivations = targetDerivations(hosts);
-      for (Host h : hosts) {
-        if (derivations.containsKey(h.name())) {
-          continue;
-        }
-        String s = systems.get(h.name());
-        if (s == null) {
-          s = h.systemPath().orElse(null);
-        }
-        if (s == null) {
-          toBuild.add(h.name());
-        } else {
-          chosen.put(h.name(), s);
-        }
-      }
-      if (!toBuild.isEmpty()) {
-        requireEvaluator("build the systems of " + toBuild);
-        chosen.putAll(evaluator.build(fleet, toBuild, BuildListener.NONE));
-      }
-      chosen.putAll(targetSystems);
-      for (Host h : hosts) {
-        String s = chosen.get(h.name());
-        if (!DeploymentPlan.isStorePath(s)) {
-          // checked again (with every other problem) by the plan; fail before asking the evaluator
-          throw new FleetConfigException(
-              "host "
-                  + Names.quote(h.name())
-                  + ": system "
-                  + Names.quote(s)
-                  + " is not a Nix store path (/nix/store/<32 base-32 chars>-<name>)");
-        }
-      }
-      Set<String> distinct = new LinkedHashSet<>();
-      for (Map.Entry<String, String> e : chosen.entrySet()) {
-        if (!derivations.containsKey(e.getKey())) {
-          distinct.add(e.getValue());
-        }
-      }
-      requireEvaluator("find the closures of the systems");
-      Map<String, StorePathInfo> infos = new HashMap<>();
-      for (StorePathInfo i : evaluator.closure(distinct)) {
-        infos.put(i.path(), i);
-      }
-      Set<String> drvs = new LinkedHashSet<>(derivations.values());
-      if (!drvs.isEmpty()) {
-        for (StorePathInfo i : evaluator.derivationClosure(drvs)) {
-          infos.put(i.path(), i);
-        }
-      }
-      Map<String, List<StorePathInfo>> closures = new HashMap<>();
-      for (String s : distinct) {
-        closures.put(s, closureOf(s, infos));
-      }
-      for (String d : drvs) {
-        closures.put(d, closureOf(d, infos));
-      }
+      PlanSystems.Resolved r =
+          new PlanSystems(fleet, evaluator).resolve(hosts, systems, buildOnTarget);
       List<String> names = new ArrayList<>();
       hosts.forEach(h -> names.add(h.name()));
       return plan.id(id != null ? id : newId())
           .action(action)
           .hosts(hosts)
-          .systems(chosen)
-          .closures(closures)
-          .derivations(derivations)
+          .systems(r.systems())
+          .closures(r.closures())
+          .derivations(r.derivations())
           .batches(batches(names))
           .build();
-    }
-
-    /** Systems of the hosts built on the target, set by {@link #targetDerivations}. */
-    private final Map<String, String> targetSystems = new LinkedHashMap<>();
-
-    /**
-     * The derivations of the chosen hosts that build on the target (one evaluator call), and their
-     * output paths into {@link #targetSystems}.
-     */
-    private Map<String, String> targetDerivations(List<Host> hosts) {
-      targetSystems.clear();
-      if (buildOnTarget.isEmpty()) {
-        return Map.of();
-      }
-      Set<String> selected = new HashSet<>();
-      for (Host h : fleet.select(buildOnTarget, List.of())) {
-        selected.add(h.name());
-      }
-      List<String> names = new ArrayList<>();
-      for (Host h : hosts) {
-        if (selected.contains(h.name())) {
-          if (systems.containsKey(h.name())) {
-            throw new FleetConfigException(
-                "host "
-                    + Names.quote(h.name())
-                    + " is to be built on the target, but a system path was given for it with"
-                    + " Planner.system(...): building on the target needs its derivation; drop one"
-                    + " of the two");
-          }
-          names.add(h.name());
-        }
-      }
-      if (names.isEmpty()) {
-        return Map.of();
-      }
-      requireEvaluator("evaluate the derivations of " + names + " to build on the target");
-      Map<String, SystemDerivation> got = evaluator.derivations(fleet, names);
-      Map<String, String> out = new LinkedHashMap<>();
-      for (String n : names) {
-        SystemDerivation d = got.get(n);
-        if (d == null) {
-          throw new DeploymentException(
-              n,
-              "the evaluator gave no system derivation for host "
-                  + Names.quote(n)
-                  + ", which is to be built on the target",
-              null);
-        }
-        out.put(n, d.drvPath());
-        targetSystems.put(n, d.outPath());
-      }
-      return out;
     }
 
     private List<List<String>> batches(List<String> names) {
@@ -718,54 +605,6 @@ public final class Deployer {
       }
       return out;
     }
-
-    private void requireEvaluator(String what) {
-      if (evaluator == null) {
-        throw new DeploymentException(
-            "the deployer needs an evaluator to "
-                + what
-                + ": pass one with Deployer.builder().evaluator(...)");
-      }
-    }
-  }
-
-  /** The closure of {@code root}, references first, from the infos of a bigger closure. */
-  static List<StorePathInfo> closureOf(String root, Map<String, StorePathInfo> infos) {
-    List<StorePathInfo> out = new ArrayList<>();
-    Set<String> seen = new HashSet<>();
-    // Iterative post-order depth-first search, so deep closures cannot overflow the stack.
-    List<Object[]> stack = new ArrayList<>();
-    stack.add(new Object[] {root, null});
-    seen.add(root);
-    while (!stack.isEmpty()) {
-      Object[] top = stack.get(stack.size() - 1);
-      String path = (String) top[0];
-      StorePathInfo info = infos.get(path);
-      if (info == null) {
-        throw new DeploymentException(
-            "the evaluator's closure lacks " + Names.quote(path) + ", which " + root + " needs");
-      }
-      @SuppressWarnings("unchecked")
-      java.util.Iterator<String> it = (java.util.Iterator<String>) top[1];
-      if (it == null) {
-        it = info.references().iterator();
-        top[1] = it;
-      }
-      boolean pushed = false;
-      while (it.hasNext()) {
-        String r = it.next();
-        if (seen.add(r)) {
-          stack.add(new Object[] {r, null});
-          pushed = true;
-          break;
-        }
-      }
-      if (!pushed) {
-        stack.remove(stack.size() - 1);
-        out.add(info);
-      }
-    }
-    return out;
   }
 
   private String newId() {

@@ -7,6 +7,7 @@ import io.fleet.api.deploy.HostReport;
 import io.fleet.api.pipeline.StageOutcome;
 import io.fleet.api.spi.Evaluator;
 import io.fleet.api.spi.StorePathInfo;
+import io.fleet.transport.internal.PlanSystems;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +59,7 @@ final class OneHostPlans {
     for (StorePathInfo i : evaluator.derivationClosure(List.of(drv))) {
       infos.put(i.path(), i);
     }
-    return Deployer.closureOf(drv, infos);
+    return PlanSystems.closureOf(drv, infos);
   }
 
   private List<StorePathInfo> closureOf(String system) {
@@ -66,7 +67,7 @@ final class OneHostPlans {
     for (StorePathInfo i : evaluator.closure(List.of(system))) {
       infos.put(i.path(), i);
     }
-    return Deployer.closureOf(system, infos);
+    return PlanSystems.closureOf(system, infos);
   }
 
   /** The deploy stage's outcome for a host's deployment report. */

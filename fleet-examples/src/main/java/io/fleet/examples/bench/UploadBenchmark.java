@@ -19,7 +19,9 @@ import java.util.regex.Pattern;
 
 /**
  * Streams a closure-sized file (default 256 MiB of random bytes) through {@link SshTransport} and
- * through OpenSSH's {@code ssh} to the same throwaway sshd on loopback ({@link BenchSshd}), side by
+ * (with its default cipher order, AES-GCM first, and with sshj's own first choice
+ * chacha20-poly1305) and through OpenSSH's {@code ssh} (its default, chacha20-poly1305, and {@code
+ * -c aes128-gcm@openssh.com}) to the same throwaway sshd on loopback ({@link BenchSshd}), side by
  * side, rounds alternating: up into {@code cat > /dev/null}, up into {@code cat > FILE}, and down
  * from {@code cat FILE}. Ours goes the way the deployer copies closures: a pooled connection's
  * {@code run(command, stdin, stdout)} with the data streamed on standard input. Each transfer is
@@ -34,6 +36,9 @@ public final class UploadBenchmark {
   private static final Pattern KEX =
       Pattern.compile("kex: client->server cipher: (\\S+) MAC: (\\S+)");
 
+  private static final String OPENSSH = "OpenSSH ssh";
+  private static final String OPENSSH_GCM = "OpenSSH ssh aes-gcm";
+
   private UploadBenchmark() {}
 
   /** Runs the benchmark and prints its figures. */
@@ -41,8 +46,14 @@ public final class UploadBenchmark {
     int mib = args.length > 0 ? Integer.parseInt(args[0]) : 256;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     try (BenchSshd sshd = BenchSshd.start("LogLevel DEBUG1");
-        SshTransport ssh = sshd.transport().build()) {
-      new UploadBenchmark().run(sshd, ssh, mib, rounds);
+        SshTransport ssh = sshd.transport().build();
+        SshTransport chacha = sshd.transport().ciphers("chacha20-poly1305@openssh.com").build()) {
+      Map<String, SshTransport> sides = new LinkedHashMap<>();
+      sides.put("SshTransport", ssh);
+      sides.put("SshTransport chacha", chacha);
+      sides.put(OPENSSH, null);
+      sides.put(OPENSSH_GCM, null);
+      new UploadBenchmark().run(sshd, sides, mib, rounds);
     }
   }
 
@@ -50,7 +61,8 @@ public final class UploadBenchmark {
   private final Map<String, String> ciphers = new LinkedHashMap<>();
   private final double tick = clockTick();
 
-  private void run(BenchSshd sshd, SshTransport ssh, int mib, int rounds) throws Exception {
+  private void run(BenchSshd sshd, Map<String, SshTransport> sides, int mib, int rounds)
+      throws Exception {
     Path file = sshd.dir.resolve("closure.bin");
     Path received = sshd.dir.resolve("received.bin");
     BenchSshd.run("sh", "-c", "head -c " + (mib * 1048576L) + " /dev/urandom > '" + file + "'");
@@ -60,35 +72,31 @@ public final class UploadBenchmark {
         mib, rounds, Files.readString(Path.of("/proc/loadavg")).trim());
     Host host = sshd.host();
     // Warm up: the JIT (ours) and the page cache (both), not counted.
-    ours(sshd, ssh, host, "cat > /dev/null", file, null, bytes);
-    openssh(sshd, "cat > /dev/null", file, null, bytes);
+    for (Map.Entry<String, SshTransport> side : sides.entrySet()) {
+      transfer(sshd, side.getKey(), side.getValue(), host, "cat > /dev/null", file, null, bytes);
+    }
+    List<String> order = new ArrayList<>(sides.keySet());
     for (int round = 1; round <= rounds; round++) {
-      boolean oursFirst = round % 2 == 1;
-      for (int side = 0; side < 2; side++) {
-        boolean o = (side == 0) == oursFirst;
-        String who = o ? "sshj (SshTransport)" : "OpenSSH ssh";
+      // Each round starts with another side, so no side always runs on a cooler machine.
+      for (int k = 0; k < order.size(); k++) {
+        String who = order.get((k + round) % order.size());
+        SshTransport ssh = sides.get(who);
         record(
             "up   cat > /dev/null",
             who,
-            o
-                ? ours(sshd, ssh, host, "cat > /dev/null", file, null, bytes)
-                : openssh(sshd, "cat > /dev/null", file, null, bytes));
+            transfer(sshd, who, ssh, host, "cat > /dev/null", file, null, bytes));
         Files.deleteIfExists(received);
         record(
             "up   cat > FILE",
             who,
-            o
-                ? ours(sshd, ssh, host, "cat > '" + received + "'", file, null, bytes)
-                : openssh(sshd, "cat > '" + received + "'", file, null, bytes));
+            transfer(sshd, who, ssh, host, "cat > '" + received + "'", file, null, bytes));
         if (Files.size(received) != bytes || Files.mismatch(file, received) != -1) {
           throw new IllegalStateException(who + ": the received file differs from the sent one");
         }
         record(
             "down cat FILE",
             who,
-            o
-                ? ours(sshd, ssh, host, "cat '" + file + "'", null, bytes, bytes)
-                : openssh(sshd, "cat '" + file + "'", null, bytes, bytes));
+            transfer(sshd, who, ssh, host, "cat '" + file + "'", null, bytes, bytes));
       }
     }
     System.out.println();
@@ -117,9 +125,31 @@ public final class UploadBenchmark {
         transfer, who, r[3] / 1048576.0 / r[0], r[1], r[2]);
   }
 
+  private double[] transfer(
+      BenchSshd sshd,
+      String who,
+      SshTransport ssh,
+      Host host,
+      String line,
+      Path in,
+      Long down,
+      long bytes)
+      throws Exception {
+    return ssh == null
+        ? openssh(sshd, who, line, in, down, bytes)
+        : ours(sshd, who, ssh, host, line, in, down, bytes);
+  }
+
   /** {wall s, client CPU s, server CPU s, bytes} of one transfer through SshTransport. */
   private double[] ours(
-      BenchSshd sshd, SshTransport ssh, Host host, String line, Path in, Long down, long bytes)
+      BenchSshd sshd,
+      String who,
+      SshTransport ssh,
+      Host host,
+      String line,
+      Path in,
+      Long down,
+      long bytes)
       throws Exception {
     long server = childCpu(sshd.pid());
     long self = selfCpu(false);
@@ -133,16 +163,21 @@ public final class UploadBenchmark {
     double wall = (System.nanoTime() - t) / 1e9;
     double client = (selfCpu(false) - self) / tick;
     check("sshj", line, r.exitCode(), r.stderrText(), down, counter.n);
-    noteCipher(sshd, "sshj");
+    noteCipher(sshd, who);
     return new double[] {wall, client, serverCpu(sshd, server), bytes};
   }
 
   /** The same through an {@code ssh} process. */
-  private double[] openssh(BenchSshd sshd, String line, Path in, Long down, long bytes)
+  private double[] openssh(BenchSshd sshd, String who, String line, Path in, Long down, long bytes)
       throws Exception {
-    List<String> argv =
+    List<String> argv = new ArrayList<>();
+    if (who.equals(OPENSSH_GCM)) {
+      argv.addAll(List.of("ssh", "-c", "aes128-gcm@openssh.com"));
+    } else {
+      argv.add("ssh");
+    }
+    argv.addAll(
         List.of(
-            "ssh",
             "-F",
             "/dev/null",
             "-p",
@@ -158,7 +193,7 @@ public final class UploadBenchmark {
             "-o",
             "UserKnownHostsFile=" + knownHosts(sshd),
             sshd.user + "@127.0.0.1",
-            line);
+            line));
     long server = childCpu(sshd.pid());
     long children = selfCpu(true);
     long t = System.nanoTime();
@@ -175,7 +210,7 @@ public final class UploadBenchmark {
     double wall = (System.nanoTime() - t) / 1e9;
     double client = (selfCpu(true) - children) / tick;
     check("ssh", line, exit, err, down, counter.n);
-    noteCipher(sshd, "OpenSSH");
+    noteCipher(sshd, who);
     return new double[] {wall, client, serverCpu(sshd, server), bytes};
   }
 

@@ -39,7 +39,10 @@ class NixEvaluatorMemoryLimitTest {
                 "GLUTTON", "12000000"));
   }
 
-  /** A nix that logs the hosts each start evaluates (the {@code only} list), then runs nix. */
+  /**
+   * A nix that logs the hosts each start evaluates (the {@code only} list), then runs nix as its
+   * child (not exec'd: the limit must count a wrapper's descendants).
+   */
   private static Path wrapper(String name) throws Exception {
     Path dir = Files.createDirectories(tmp.resolve(name));
     Path nix = dir.resolve("nix");
@@ -52,9 +55,10 @@ class NixEvaluatorMemoryLimitTest {
             + "'; echo >> '"
             + dir.resolve("chunks.log")
             + "';; esac; done\n"
-            + "exec '"
+            + "'"
             + realNix
-            + "' \"$@\"\n");
+            + "' \"$@\"\n"
+            + "exit $?\n");
     Files.setPosixFilePermissions(nix, PosixFilePermissions.fromString("rwxr-xr-x"));
     return nix;
   }

@@ -7,16 +7,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Watches a process's resident memory ({@code VmRSS} in {@code /proc/PID/status}, polled every
- * {@value #INTERVAL_MS} ms on its own daemon thread) and kills it (SIGKILL) as soon as it passes a
- * limit. Nix's evaluator only grows (its garbage collector rarely returns memory), so a process
- * past the limit will not come back under it.
+ * {@value #INTERVAL_MS} ms on its own daemon thread; summed with its descendants', so a wrapper
+ * script such as {@code time nix …} is counted by the nix it starts) and kills it and them
+ * (SIGKILL) as soon as the sum passes a limit. Nix's evaluator only grows (its garbage collector
+ * rarely returns memory), so a process past the limit will not come back under it.
  */
 final class MemoryWatch implements AutoCloseable {
   static final long INTERVAL_MS = 20;
 
   private final Process process;
   private final long limitBytes;
-  private final Path status;
   private final Thread thread;
   private volatile boolean exceeded;
   private volatile long peakBytes;
@@ -25,7 +25,6 @@ final class MemoryWatch implements AutoCloseable {
   private MemoryWatch(Process process, long limitBytes) {
     this.process = process;
     this.limitBytes = limitBytes;
-    this.status = Path.of("/proc", Long.toString(process.pid()), "status");
     this.thread = new Thread(this::poll, "nix-memory-watch-" + process.pid());
     thread.setDaemon(true);
   }
@@ -55,6 +54,7 @@ final class MemoryWatch implements AutoCloseable {
       }
       if (rss > limitBytes) {
         exceeded = true;
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         return;
       }
@@ -66,8 +66,18 @@ final class MemoryWatch implements AutoCloseable {
     }
   }
 
-  /** VmRSS in bytes, or 0 when the process is gone (or not yet readable). */
+  /** VmRSS of the process and its descendants, in bytes. */
   private long rss() {
+    long sum = rss(process.pid());
+    for (ProcessHandle h : (Iterable<ProcessHandle>) process.descendants()::iterator) {
+      sum += rss(h.pid());
+    }
+    return sum;
+  }
+
+  /** VmRSS of one process in bytes, or 0 when it is gone (or not readable). */
+  private static long rss(long pid) {
+    Path status = Path.of("/proc", Long.toString(pid), "status");
     try {
       for (String line : Files.readAllLines(status)) {
         if (line.startsWith("VmRSS:")) {

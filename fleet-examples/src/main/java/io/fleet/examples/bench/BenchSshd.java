@@ -17,9 +17,9 @@ import java.util.Map;
  * A throwaway OpenSSH server on loopback for the SSH benchmarks: fresh ed25519 host and client keys
  * in a temporary directory, the client key authorized. Run as root, sshd gets its own mount
  * namespace with an empty {@code /root}, so the machine's shell start-up files do not count. Needs
- * {@code /usr/sbin/sshd} and {@code ssh-keygen}.
+ * {@code /usr/sbin/sshd} and {@code ssh-keygen}. Public for the CLI's tests against a real sshd.
  */
-final class BenchSshd implements AutoCloseable {
+public final class BenchSshd implements AutoCloseable {
   final Path dir;
   final int port;
   final String user = System.getProperty("user.name");
@@ -32,7 +32,7 @@ final class BenchSshd implements AutoCloseable {
   }
 
   /** Starts sshd; {@code extraConfig} lines go into its sshd_config. */
-  static BenchSshd start(String... extraConfig) throws Exception {
+  public static BenchSshd start(String... extraConfig) throws Exception {
     Path dir = Files.createTempDirectory("fleet-ssh-bench");
     run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("host").toString());
     run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("client").toString());
@@ -134,6 +134,26 @@ final class BenchSshd implements AutoCloseable {
       Thread.sleep(50);
     }
     throw new IllegalStateException("sshd did not start: " + log());
+  }
+
+  /** The port it listens on (on 127.0.0.1). */
+  public int port() {
+    return port;
+  }
+
+  /** The login user (this process's). */
+  public String user() {
+    return user;
+  }
+
+  /** The client's private key file (authorized). */
+  public Path clientKey() {
+    return dir.resolve("client");
+  }
+
+  /** The server's public host key line. */
+  public String hostKeyLine() throws IOException {
+    return Files.readString(dir.resolve("host.pub")).trim();
   }
 
   @Override

@@ -21,17 +21,27 @@ import java.util.stream.Stream;
  * process's seconds ÷ cores.
  *
  * <p>Run: {@code mvn -q -pl fleet-examples -am compile exec:java
- * -Dexec.mainClass=io.fleet.examples.bench.NixosEvaluationBenchmark -Dexec.args="10 30"}. Needs
- * {@code nix} and {@code /usr/bin/time}; offline.
+ * -Dexec.mainClass=io.fleet.examples.bench.NixosEvaluationBenchmark -Dexec.args="10 30 100"}
+ * (optionally {@code --memory-limit-mb 1500} for the pool). Needs {@code nix} and {@code
+ * /usr/bin/time}; offline.
  */
 public final class NixosEvaluationBenchmark {
   private NixosEvaluationBenchmark() {}
 
-  /** Entry point; arguments: the fleet sizes to measure (default 10 30). */
+  /**
+   * Entry point; arguments: the fleet sizes to measure (default 10 30; add 100 for the issue's
+   * large fleet: the single process then takes some 3 minutes and 6 GB), and optionally {@code
+   * --memory-limit-mb N} to give the pool {@link NixEvaluator.Builder#evaluationMemoryLimit}.
+   */
   public static void main(String[] args) throws Exception {
     List<Integer> sizes = new ArrayList<>();
-    for (String a : args) {
-      sizes.add(Integer.parseInt(a));
+    long memoryLimit = 0;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--memory-limit-mb") && i + 1 < args.length) {
+        memoryLimit = Long.parseLong(args[++i]) << 20;
+      } else {
+        sizes.add(Integer.parseInt(args[i]));
+      }
     }
     if (sizes.isEmpty()) {
       sizes.addAll(List.of(10, 30));
@@ -44,8 +54,9 @@ public final class NixosEvaluationBenchmark {
     Path fleetFlake = NixEvaluator.writeFleetFlake(dir.resolve("fleet-nix"));
 
     System.out.printf(
-        "cores %d; mode    hosts  seconds  ideal  processes  max-peak-rss-MB  per-process-MB%n",
-        cores);
+        "cores %d, load average %s%n"
+            + "         mode    hosts  seconds  ideal  processes  max-peak-rss-MB  per-process-MB%n",
+        cores, Files.readString(Path.of("/proc/loadavg")).trim());
     for (int n : sizes) {
       double singleSeconds = 0;
       for (String mode : List.of("single", "pool")) {
@@ -72,7 +83,8 @@ public final class NixosEvaluationBenchmark {
         } else {
           int perCore = (n + cores - 1) / cores;
           b.evaluationWorkers(cores)
-              .evaluationChunkSize(Math.min(NixEvaluator.DEFAULT_CHUNK_SIZE, perCore));
+              .evaluationChunkSize(Math.min(NixEvaluator.DEFAULT_CHUNK_SIZE, perCore))
+              .evaluationMemoryLimit(memoryLimit);
         }
         try (NixEvaluator nix = b.build()) {
           long start = System.nanoTime();

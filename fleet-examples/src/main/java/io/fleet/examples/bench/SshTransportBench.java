@@ -1,23 +1,15 @@
 package io.fleet.examples.bench;
 
-import io.fleet.api.DeployTarget;
 import io.fleet.api.Host;
 import io.fleet.api.spi.Command;
 import io.fleet.api.spi.CommandResult;
 import io.fleet.api.spi.Connection;
 import io.fleet.transport.SshTransport;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -28,9 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * authenticate, command round trips on one connection, concurrent commands multiplexed on one
  * connection, and streaming throughput in both directions with the heap it took.
  *
- * <p>Needs {@code /usr/sbin/sshd} and {@code ssh-keygen}. Run as root, it starts sshd in its own
- * mount namespace with an empty {@code /root}, so the machine's shell start-up files do not count.
- * Run: {@code mvn -q -DskipTests -pl fleet-examples -am package exec:java
+ * <p>Needs {@code /usr/sbin/sshd} and {@code ssh-keygen} (see {@link BenchSshd}). Run: {@code mvn
+ * -q -DskipTests -pl fleet-examples -am package exec:java
  * -Dexec.mainClass=io.fleet.examples.bench.SshTransportBench} (optional argument: MiB to stream,
  * default 512).
  */
@@ -40,81 +31,9 @@ public final class SshTransportBench {
   /** Runs the benchmark and prints its figures. */
   public static void main(String[] args) throws Exception {
     long mib = args.length > 0 ? Long.parseLong(args[0]) : 512;
-    Path dir = Files.createTempDirectory("fleet-ssh-bench");
-    Process sshd = null;
-    try {
-      run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("host").toString());
-      run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.resolve("client").toString());
-      Files.copy(dir.resolve("client.pub"), dir.resolve("authorized_keys"));
-      int port;
-      try (ServerSocket s = new ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
-      Files.writeString(
-          dir.resolve("sshd_config"),
-          String.join(
-              "\n",
-              "Port " + port,
-              "ListenAddress 127.0.0.1",
-              "HostKey " + dir.resolve("host"),
-              "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
-              "StrictModes no",
-              "UsePAM no",
-              "PasswordAuthentication no",
-              "KbdInteractiveAuthentication no",
-              "PermitRootLogin prohibit-password",
-              "MaxSessions 100",
-              "MaxStartups 100",
-              "PidFile none",
-              ""));
-      boolean root = "root".equals(System.getProperty("user.name"));
-      Path emptyHome = Files.createDirectories(dir.resolve("home"));
-      List<String> cmd = new ArrayList<>();
-      if (root) {
-        Files.createDirectories(Path.of("/run/sshd"));
-        cmd.addAll(
-            List.of(
-                "unshare",
-                "--mount",
-                "--propagation",
-                "private",
-                "--",
-                "sh",
-                "-c",
-                "mount --bind \"$1\" /root && shift && exec \"$@\"",
-                "sh",
-                emptyHome.toString()));
-      }
-      cmd.addAll(
-          List.of("/usr/sbin/sshd", "-D", "-e", "-f", dir.resolve("sshd_config").toString()));
-      sshd =
-          new ProcessBuilder(cmd)
-              .redirectErrorStream(true)
-              .redirectOutput(dir.resolve("sshd.log").toFile())
-              .start();
-      waitForListening(dir.resolve("sshd.log"), sshd);
-
-      String user = System.getProperty("user.name");
-      Host host =
-          Host.builder()
-              .name("bench")
-              .target(DeployTarget.builder().user(user).address("127.0.0.1").port(port).build())
-              .build();
-      String hostKey = Files.readString(dir.resolve("host.pub")).trim();
-      try (SshTransport ssh =
-          SshTransport.builder()
-              .pinnedHostKeys(Map.of("bench", hostKey))
-              .identityFile(dir.resolve("client"))
-              .build()) {
-        bench(ssh, host, mib);
-      }
-    } finally {
-      if (sshd != null) {
-        sshd.descendants().forEach(ProcessHandle::destroy);
-        sshd.destroy();
-        sshd.waitFor();
-      }
-      run("rm", "-rf", dir.toString());
+    try (BenchSshd sshd = BenchSshd.start();
+        SshTransport ssh = sshd.transport().build()) {
+      bench(ssh, sshd.host(), mib);
     }
   }
 
@@ -222,28 +141,6 @@ public final class SshTransportBench {
     long[] s = xs.clone();
     Arrays.sort(s);
     return s[s.length / 2];
-  }
-
-  private static void waitForListening(Path log, Process sshd) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (Files.exists(log)
-          && Files.readString(log, StandardCharsets.ISO_8859_1).contains("Server listening")) {
-        return;
-      }
-      if (!sshd.isAlive()) {
-        break;
-      }
-      Thread.sleep(50);
-    }
-    throw new IllegalStateException("sshd did not start: " + Files.readString(log));
-  }
-
-  private static void run(String... argv) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(argv).inheritIO().start();
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException(String.join(" ", argv) + " failed");
-    }
   }
 
   /** {@code size} zero bytes. */

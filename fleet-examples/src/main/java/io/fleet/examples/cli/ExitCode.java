@@ -10,7 +10,8 @@ public final class ExitCode {
 
   /**
    * The command ran, but some hosts failed: each is back on (or never left) its previous system, or
-   * was skipped because another failed.
+   * was skipped because another failed. For {@code exec}: a host exited non-zero, timed out or did
+   * not run (and every host could be reached).
    */
   public static final int FAILED_HOSTS = 1;
 
@@ -28,7 +29,10 @@ public final class ExitCode {
   /** {@code nix} could not evaluate the fleet or build a system. */
   public static final int EVALUATION = 4;
 
-  /** A host could not be reached, or a command on it failed. */
+  /**
+   * A host could not be reached, or a command on it failed. For {@code exec}: a host could not be
+   * reached, refused the login or dropped the connection (this wins over {@link #FAILED_HOSTS}).
+   */
   public static final int TRANSPORT = 5;
 
   /** A secret could not be generated, encrypted or decrypted. */

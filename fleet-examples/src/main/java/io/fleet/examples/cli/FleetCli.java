@@ -20,9 +20,9 @@ import picocli.CommandLine.ScopeType;
 
 /**
  * An example ops CLI on the library, shaped like the original fleet's: {@code deploy
- * {upload,test,boot,switch}}, {@code build-systems}, {@code secrets …} and {@code info}. Run it
- * from the shaded jar ({@code java -jar fleet-examples/target/fleet-cli.jar --fake 5 deploy
- * switch}). See {@link ExitCode} for what scripts can rely on.
+ * {upload,test,boot,switch}}, {@code build-systems}, {@code secrets …}, {@code info} and {@code
+ * exec}. Run it from the shaded jar ({@code java -jar fleet-examples/target/fleet-cli.jar --fake 5
+ * deploy switch}). See {@link ExitCode} for what scripts can rely on.
  */
 @Command(
     name = "fleet",
@@ -38,16 +38,19 @@ import picocli.CommandLine.ScopeType;
       BuildSystemsCommand.class,
       SecretsCommand.class,
       InfoCommand.class,
+      ExecCommand.class,
       CommandLine.HelpCommand.class
     },
     footerHeading = "%nExit codes:%n",
     footer = {
       "  0  every selected host ended where it was asked to",
-      "  1  some hosts failed (and are back on their previous system) or were skipped",
+      "  1  some hosts failed (and are back on their previous system) or were skipped;"
+          + " exec: a host exited non-zero, timed out or did not run",
       "  2  usage: unknown command or option, bad value, options that do not go together",
       "  3  bad input: unknown host/tag/secret, missing or malformed data file, malformed flake path",
       "  4  nix could not evaluate the fleet or build a system",
-      "  5  a host could not be reached, or a command on it failed",
+      "  5  a host could not be reached, or a command on it failed; exec: a host could not be"
+          + " reached (or refused the login, or dropped the connection)",
       "  6  a secret could not be generated, encrypted or decrypted",
       "  7  a host needs an operator: its rollback failed or is pending",
       " 70  internal error"

@@ -80,7 +80,7 @@ final class Session implements AutoCloseable {
     }
     if (cli.fake != null) {
       Fleet fleet = ExampleFleet.of(cli.fake);
-      FakeFleet fake = FakeFleet.of(fleet);
+      FakeFleet fake = FakeFleet.builder().fleet(fleet).handler(new FakeShell()).build();
       Path temp = null;
       Path data = cli.data;
       if (data == null) {

@@ -25,11 +25,30 @@ public final class NixProcess {
     private final List<String> command;
     private final int exitCode;
     private final byte[] stdout;
+    private final boolean memoryLimitExceeded;
+    private final long peakRssBytes;
 
-    Outcome(List<String> command, int exitCode, byte[] stdout) {
+    Outcome(
+        List<String> command,
+        int exitCode,
+        byte[] stdout,
+        boolean memoryLimitExceeded,
+        long peakRssBytes) {
       this.command = command;
       this.exitCode = exitCode;
       this.stdout = stdout;
+      this.memoryLimitExceeded = memoryLimitExceeded;
+      this.peakRssBytes = peakRssBytes;
+    }
+
+    /** Whether the process was killed because its resident memory passed the limit. */
+    public boolean memoryLimitExceeded() {
+      return memoryLimitExceeded;
+    }
+
+    /** The highest resident memory seen while it ran, in bytes; 0 when it was not watched. */
+    public long peakRssBytes() {
+      return peakRssBytes;
     }
 
     /** The argv that ran. */
@@ -56,6 +75,19 @@ public final class NixProcess {
    */
   public static Outcome run(
       List<String> command, OutputStream stdoutSink, Consumer<String> stderrLines) {
+    return run(command, stdoutSink, stderrLines, 0);
+  }
+
+  /**
+   * As {@link #run(List, OutputStream, Consumer)}, and when {@code memoryLimitBytes} is positive
+   * the process is killed as soon as its resident memory passes it ({@link
+   * Outcome#memoryLimitExceeded()}).
+   */
+  public static Outcome run(
+      List<String> command,
+      OutputStream stdoutSink,
+      Consumer<String> stderrLines,
+      long memoryLimitBytes) {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     Process process;
@@ -73,6 +105,7 @@ public final class NixProcess {
           command,
           e);
     }
+    MemoryWatch watch = memoryLimitBytes > 0 ? MemoryWatch.start(process, memoryLimitBytes) : null;
     Thread errReader =
         new Thread(() -> readLines(process.getErrorStream(), stderrLines), "nix-stderr-reader");
     errReader.setDaemon(true);
@@ -84,6 +117,9 @@ public final class NixProcess {
       sink.flush();
     } catch (IOException e) {
       process.destroyForcibly();
+      if (watch != null) {
+        watch.close();
+      }
       throw new EvaluationException(
           "reading the output of " + String.join(" ", command) + " failed: " + e.getMessage(),
           command,
@@ -97,8 +133,17 @@ public final class NixProcess {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
       throw new EvaluationException("interrupted while running " + command.get(0), command, e);
+    } finally {
+      if (watch != null) {
+        watch.close();
+      }
     }
-    return new Outcome(List.copyOf(command), exit, collected.toByteArray());
+    return new Outcome(
+        List.copyOf(command),
+        exit,
+        collected.toByteArray(),
+        watch != null && watch.exceeded(),
+        watch == null ? 0 : watch.peakBytes());
   }
 
   private static void readLines(InputStream in, Consumer<String> lines) {

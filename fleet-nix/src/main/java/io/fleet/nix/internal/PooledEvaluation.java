@@ -68,6 +68,8 @@ public final class PooledEvaluation {
     default void failed(String host, EvaluationException failure) {}
   }
 
+  private long memoryLimit;
+
   /**
    * @param evalCommand the argv of {@code nix eval --json … --apply <expression>} for an expression
    */
@@ -94,6 +96,15 @@ public final class PooledEvaluation {
   }
 
   /**
+   * Kills a nix process whose resident memory passes {@code bytes} (0: no limit); its chunk is
+   * split in halves, each evaluated in a fresh process, down to single hosts.
+   */
+  public PooledEvaluation memoryLimit(long bytes) {
+    this.memoryLimit = bytes;
+    return this;
+  }
+
+  /**
    * What the evaluation gave: the JSON {@link EvaluationResult#parse} reads (hosts that evaluated,
    * in host order), the host names in order and the failed hosts.
    */
@@ -112,6 +123,10 @@ public final class PooledEvaluation {
     Progress progress = new Progress();
     Map<String, EvaluationException> failures = new ConcurrentHashMap<>();
     Eval first = eval("{ inlineUpTo = " + chunkSize + "; }", what, progress);
+    if (first.overLimit) {
+      // Too big with its hosts inline: the fleet's data and names alone, then the hosts in chunks.
+      first = eval("{ inlineUpTo = -1; }", what, progress);
+    }
     if (first.failure != null && first.failedHost != null) {
       // One host failed inside the single process: record it, then evaluate the others apart.
       failures.put(first.failedHost, first.failure);
@@ -212,6 +227,10 @@ public final class PooledEvaluation {
       remaining.forEach(list::add);
       String args = "{ only = builtins.fromJSON " + nixString(list.toString()) + "; }";
       Eval e = eval(args, what, progress);
+      if (e.overLimit) {
+        splitOverLimit(what, remaining, e, results, failures, progress);
+        return;
+      }
       if (e.failure == null) {
         JsonNode hosts = e.json.path("hosts");
         Map<String, JsonNode> done = new java.util.LinkedHashMap<>();
@@ -260,6 +279,48 @@ public final class PooledEvaluation {
     }
   }
 
+  /**
+   * A chunk whose process passed the memory limit: its halves again in fresh processes, until a
+   * single host over the limit fails alone.
+   */
+  private void splitOverLimit(
+      String what,
+      List<String> chunk,
+      Eval e,
+      Map<String, JsonNode> results,
+      Map<String, EvaluationException> failures,
+      Progress progress) {
+    if (chunk.size() > 1) {
+      int half = chunk.size() / 2;
+      evaluateChunk(what, List.copyOf(chunk.subList(0, half)), results, failures, progress);
+      evaluateChunk(
+          what, List.copyOf(chunk.subList(half, chunk.size())), results, failures, progress);
+      return;
+    }
+    String host = chunk.get(0);
+    EvaluationException alone =
+        new EvaluationException(
+            what
+                + ": host "
+                + Names.quote(host)
+                + " alone needs more than the evaluation memory limit of "
+                + mib(memoryLimit)
+                + " in one nix process (it reached "
+                + mib(e.peakRss)
+                + " and was stopped): raise NixEvaluator.Builder.evaluationMemoryLimit, or find what"
+                + " in this host's configuration makes its evaluation so large",
+            e.command,
+            e.exit,
+            e.text,
+            host);
+    failures.put(host, alone);
+    progress.failed(host, alone);
+  }
+
+  private static String mib(long bytes) {
+    return (bytes + (1 << 20) - 1) / (1 << 20) + " MiB";
+  }
+
   /** One {@code nix eval} of the fleet configuration with evaluate.nix called with {@code args}. */
   private Eval eval(String args, String what, Progress progress) {
     String apply = "(" + EVALUATE_NIX + "\n) " + args;
@@ -279,11 +340,28 @@ public final class PooledEvaluation {
               } else {
                 log.accept(line);
               }
-            });
+            },
+            memoryLimit);
     Eval e = new Eval();
     e.command = cmd;
     e.exit = out.exitCode();
     e.text = log.text();
+    e.peakRss = out.peakRssBytes();
+    if (out.memoryLimitExceeded()) {
+      e.overLimit = true;
+      e.failure =
+          new EvaluationException(
+              what
+                  + ": the nix process passed the evaluation memory limit of "
+                  + mib(memoryLimit)
+                  + " before it had evaluated the fleet's own data (assertions, shared secrets,"
+                  + " host names), and was stopped: raise NixEvaluator.Builder.evaluationMemoryLimit",
+              cmd,
+              e.exit,
+              e.text,
+              null);
+      return e;
+    }
     if (out.exitCode() != 0) {
       e.failedHost = NixErrors.innermostHost(e.text);
       Matcher secret = NixErrors.SECRET_CONTEXT.matcher(e.text);
@@ -321,6 +399,8 @@ public final class PooledEvaluation {
     EvaluationException failure;
     String failedHost;
     String where = "";
+    boolean overLimit;
+    long peakRss;
   }
 
   /**

@@ -36,6 +36,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@link SshTransport} against real OpenSSH servers ({@link SshdHost}). */
 class SshTransportTest {
@@ -143,7 +145,37 @@ class SshTransportTest {
 
   @Test
   void streamsLargeInputAndOutputThroughTheHost() throws Exception {
-    long size = 96L * 1024 * 1024;
+    try (SshTransport ssh = pinned().build()) {
+      assertRoundTrip(ssh, 96L * 1024 * 1024);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "aes128-gcm@openssh.com",
+        "aes256-gcm@openssh.com",
+        "aes128-ctr",
+        "aes192-ctr",
+        "aes256-ctr",
+        "chacha20-poly1305@openssh.com"
+      })
+  void everyPreferredCipherCarriesDataIntactBothWays(String cipher) throws Exception {
+    // OpenSSH takes the client's first cipher it supports, so this one is used.
+    try (SshTransport ssh = pinned().ciphers(cipher).build()) {
+      assertRoundTrip(ssh, 3L * 1024 * 1024 + 17);
+    }
+  }
+
+  @Test
+  void anUnknownCipherIsRefusedWhenBuilding() {
+    assertThatThrownBy(() -> pinned().ciphers("rot13").build())
+        .isInstanceOf(io.fleet.api.FleetConfigException.class)
+        .hasMessageContaining("'rot13' is not supported")
+        .hasMessageContaining("aes128-gcm@openssh.com");
+  }
+
+  private static void assertRoundTrip(SshTransport ssh, long size) throws Exception {
     MessageDigest sent = MessageDigest.getInstance("SHA-256");
     MessageDigest got = MessageDigest.getInstance("SHA-256");
     InputStream source = new RandomStream(size, sent);
@@ -162,8 +194,7 @@ class SshTransportTest {
             count[0] += len;
           }
         };
-    try (SshTransport ssh = pinned().build();
-        Connection c = ssh.connect(alpha.host())) {
+    try (Connection c = ssh.connect(alpha.host())) {
       CommandResult r = c.run(Command.of("cat"), source, sink);
       assertThat(r.exitCode()).isZero();
       assertThat(r.stdout()).isEmpty();

@@ -12,6 +12,7 @@ import io.fleet.secrets.RotationAction;
 import io.fleet.secrets.RotationResult;
 import io.fleet.secrets.SecretRotation;
 import io.fleet.secrets.age.Age;
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -44,6 +46,13 @@ import java.util.stream.Stream;
  * and by the CPU time of its process tree (this process's {@code cutime + cstime} before and after
  * waiting for it). Rounds alternate the two sides, each from a fresh copy of the same input. Needs
  * {@code age} and {@code ssh-keygen}. Arguments: {@code [secrets] [rounds]}.
+ *
+ * <p>Our side runs on this JVM's class path unless {@code -Dbench.ours.cp=PATH} names another (for
+ * example {@code fleet-examples/target/fleet-cli.jar}, the one jar a CLI user runs, whose classes
+ * are not in signed jars). With {@code -Dbench.cds=true} (a class path of jars only) an untimed
+ * training run first writes an AppCDS archive ({@code -XX:ArchiveClassesAtExit}) that the timed
+ * runs then map ({@code -XX:SharedArchiveFile}), as a user's launcher script can; the report says
+ * which configuration was measured. {@code -Dbench.childJvmArgs="…"} adds JVM options to our side.
  */
 public final class ReencryptBenchmark {
   private static final int RECIPIENTS = 5;
@@ -194,7 +203,25 @@ public final class ReencryptBenchmark {
         Files.size(pristineNix) / 1e6, secrets);
 
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String cp = System.getProperty("java.class.path");
+    // Absolute entries: the child runs in its round's directory.
+    String cp =
+        Arrays.stream(
+                System.getProperty("bench.ours.cp", System.getProperty("java.class.path"))
+                    .split(File.pathSeparator))
+            .map(e -> Path.of(e).toAbsolutePath().toString())
+            .collect(Collectors.joining(File.pathSeparator));
+    List<String> jvmArgs = new ArrayList<>();
+    String extra = System.getProperty("bench.childJvmArgs", "").trim();
+    if (!extra.isEmpty()) {
+      jvmArgs.addAll(Arrays.asList(extra.split("\\s+")));
+    }
+    if (Boolean.getBoolean("bench.cds")) {
+      jvmArgs.add("-XX:SharedArchiveFile=" + train(dir, java, cp, jvmArgs, pristineNix, identity));
+    }
+    System.out.printf(
+        "  ours: java %s-cp %s%n",
+        jvmArgs.isEmpty() ? "" : String.join(" ", jvmArgs) + " ",
+        cp.length() > 100 ? cp.substring(0, 100) + "…" : cp);
     List<double[]> ours = new ArrayList<>();
     List<double[]> cli = new ArrayList<>();
     for (int round = 0; round < rounds; round++) {
@@ -210,10 +237,7 @@ public final class ReencryptBenchmark {
         }
       }
       List<String> javaSide = new ArrayList<>(List.of(java));
-      String extra = System.getProperty("bench.childJvmArgs", "").trim();
-      if (!extra.isEmpty()) {
-        javaSide.addAll(Arrays.asList(extra.split("\\s+")));
-      }
+      javaSide.addAll(jvmArgs);
       javaSide.addAll(
           List.of(
               "-cp",
@@ -262,6 +286,44 @@ public final class ReencryptBenchmark {
         cliMed,
         cliMed / oursMed,
         loadAverage());
+  }
+
+  /**
+   * The untimed training run for {@code bench.cds}: our side once on a copy of the input, writing
+   * the classes it loaded to an AppCDS archive; returns the archive.
+   */
+  private static Path train(
+      Path dir, String java, String cp, List<String> jvmArgs, Path pristineNix, Path identity)
+      throws Exception {
+    for (String entry : cp.split(File.pathSeparator)) {
+      if (Files.isDirectory(Path.of(entry))) {
+        throw new IllegalArgumentException(
+            "bench.cds needs a class path of jars only (AppCDS refuses directories), not "
+                + entry
+                + ": use -Dbench.ours.cp=fleet-examples/target/fleet-cli.jar");
+      }
+    }
+    Path work = Files.createDirectories(dir.resolve("training"));
+    Path nix = Files.copy(pristineNix, work.resolve("fleet.nix"));
+    Path archive = dir.resolve("ours.jsa");
+    List<String> argv = new ArrayList<>(List.of(java));
+    argv.addAll(jvmArgs);
+    argv.addAll(
+        List.of(
+            "-XX:ArchiveClassesAtExit=" + archive,
+            "-cp",
+            cp,
+            ReencryptBenchmark.class.getName(),
+            "--rotate",
+            nix.toString(),
+            identity.toString()));
+    double[] t = timed(work, argv.toArray(new String[0]));
+    System.out.printf(
+        Locale.ROOT,
+        "  AppCDS training run (untimed in the results): %.2f s wall, archive %.1f MB%n",
+        t[0],
+        Files.size(archive) / 1e6);
+    return archive;
   }
 
   /** Both sides' results open with the new host key: every secret was re-encrypted. */

@@ -156,6 +156,27 @@ class AgeCliInteropTest {
   }
 
   @Test
+  void manyFilesToTheSameRecipientsOpenWithTheAgeCli() throws Exception {
+    // Recipients are parsed once and their per-recipient X25519(tweak, pk) cached: files made
+    // from the cache must open with every key, as the first one does.
+    List<String> recipients = new ArrayList<>();
+    List<Key> all = new ArrayList<>(SSH);
+    all.addAll(X25519);
+    all.forEach(k -> recipients.add(k.recipient()));
+    for (int f = 0; f < 5; f++) {
+      byte[] plain = payload(1024 + f);
+      Path enc = Files.write(dir.resolve("many-" + f + ".age"), Age.encrypt(plain, recipients));
+      for (Key k : all) {
+        Path out = dir.resolve("many-plain-" + f);
+        run(List.of(age.toString(), "-d", "-i", k.identityFile().toString(), enc.toString()), out);
+        assertThat(Files.readAllBytes(out))
+            .as("file %d with %s", f, k.recipient())
+            .isEqualTo(plain);
+      }
+    }
+  }
+
+  @Test
   void recipientOfMatchesTheTools() {
     for (Key k : X25519) {
       assertThat(Age.recipientOf(k.identityText())).isEqualTo(k.recipient());

@@ -4,8 +4,10 @@ import io.fleet.secrets.age.AgeException;
 import io.fleet.secrets.age.AgeException.Kind;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** Parses the recipient and identity strings the public API accepts. */
@@ -14,6 +16,13 @@ public final class Keys {
   // not repeat the key conversion and the per-recipient precomputation.
   private static final int CACHE_SIZE = 4096;
   private static final Map<String, Recipient> CACHE = new ConcurrentHashMap<>();
+
+  // Parsed identities by the text they were parsed from, held weakly: an entry lives only while
+  // the caller still holds that text (an operator identity decrypting 1,000 secrets is parsed
+  // once, not 1,000 times: each parse hashes the seed and converts the key), so the cache keeps
+  // no key material alive beyond its caller.
+  private static final Map<String, List<Identity>> IDENTITIES =
+      Collections.synchronizedMap(new WeakHashMap<>());
 
   private Keys() {}
 
@@ -78,41 +87,53 @@ public final class Keys {
       if (text == null) {
         throw new AgeException(Kind.INVALID_KEY, where + " is null");
       }
-      if (SshKeys.isPrivateKeyFile(text)) {
-        out.add(SshKeys.parsePrivateKey(text, where));
+      List<Identity> cached = IDENTITIES.get(text);
+      if (cached != null) {
+        out.addAll(cached);
         continue;
       }
-      int before = out.size();
-      String[] lines = text.split("\n", -1);
-      for (int ln = 0; ln < lines.length; ln++) {
-        String line = lines[ln].trim();
-        if (line.isEmpty() || line.startsWith("#")) {
-          continue;
-        }
-        String at = where + (lines.length > 1 ? " line " + (ln + 1) : "");
-        if (line.startsWith("AGE-SECRET-KEY-")) {
-          out.add(X25519Keys.parseIdentity(line, at));
-        } else if (line.startsWith("ssh-")) {
-          throw new AgeException(
-              Kind.INVALID_KEY,
-              at + " is an SSH public key; decrypting needs the private key file's text");
-        } else if (line.startsWith("-----BEGIN")) {
-          throw new AgeException(
-              Kind.INVALID_KEY,
-              at
-                  + " is a PEM key that is not an OpenSSH private key; only"
-                  + " '-----BEGIN OPENSSH PRIVATE KEY-----' ed25519 keys are supported");
-        } else {
-          throw new AgeException(
-              Kind.INVALID_KEY,
-              at + " is not an AGE-SECRET-KEY-1… identity, a # comment or an OpenSSH private key");
-        }
-      }
-      if (out.size() == before) {
-        throw new AgeException(Kind.INVALID_KEY, where + " contains no key");
-      }
+      List<Identity> parsed = parseIdentities(text, where);
+      IDENTITIES.put(text, parsed);
+      out.addAll(parsed);
     }
     return out;
+  }
+
+  /** The identities in one identity text (a private key file, or key lines and comments). */
+  private static List<Identity> parseIdentities(String text, String where) {
+    if (SshKeys.isPrivateKeyFile(text)) {
+      return List.of(SshKeys.parsePrivateKey(text, where));
+    }
+    List<Identity> out = new ArrayList<>();
+    String[] lines = text.split("\n", -1);
+    for (int ln = 0; ln < lines.length; ln++) {
+      String line = lines[ln].trim();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      String at = where + (lines.length > 1 ? " line " + (ln + 1) : "");
+      if (line.startsWith("AGE-SECRET-KEY-")) {
+        out.add(X25519Keys.parseIdentity(line, at));
+      } else if (line.startsWith("ssh-")) {
+        throw new AgeException(
+            Kind.INVALID_KEY,
+            at + " is an SSH public key; decrypting needs the private key file's text");
+      } else if (line.startsWith("-----BEGIN")) {
+        throw new AgeException(
+            Kind.INVALID_KEY,
+            at
+                + " is a PEM key that is not an OpenSSH private key; only"
+                + " '-----BEGIN OPENSSH PRIVATE KEY-----' ed25519 keys are supported");
+      } else {
+        throw new AgeException(
+            Kind.INVALID_KEY,
+            at + " is not an AGE-SECRET-KEY-1… identity, a # comment or an OpenSSH private key");
+      }
+    }
+    if (out.isEmpty()) {
+      throw new AgeException(Kind.INVALID_KEY, where + " contains no key");
+    }
+    return List.copyOf(out);
   }
 
   /**

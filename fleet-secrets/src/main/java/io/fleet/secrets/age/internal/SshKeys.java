@@ -118,6 +118,7 @@ final class SshKeys {
       // X25519(eph, X25519(tweak, pk)) is the same value, and X25519(tweak, pk) is per recipient.
       byte[] tweaked = tweaked();
       byte[] secret = tweaked == null ? null : x.agree(eph, tweaked);
+      java.util.Arrays.fill(eph, (byte) 0);
       if (secret == null) {
         throw Wrapping.invalidKey("ssh-ed25519 recipient " + key.line + " is a low-order point");
       }

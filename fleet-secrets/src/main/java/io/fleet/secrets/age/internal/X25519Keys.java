@@ -22,6 +22,7 @@ final class X25519Keys {
       byte[] eph = Wrapping.random(32);
       byte[] share = x.publicKey(eph);
       byte[] secret = x.agree(eph, publicKey);
+      java.util.Arrays.fill(eph, (byte) 0);
       if (secret == null) {
         throw Wrapping.invalidKey("recipient " + encoded() + " is a low-order X25519 point");
       }

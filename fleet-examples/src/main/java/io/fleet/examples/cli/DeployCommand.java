@@ -72,6 +72,22 @@ final class DeployCommand {
     List<String> healthChecks = new ArrayList<>();
 
     @Option(
+        names = "--build-on-target",
+        description =
+            "Build each system on its own host: this machine only evaluates, copies the"
+                + " derivations the host lacks, and the host runs nix-store --realise before the"
+                + " activation.")
+    boolean buildOnTarget;
+
+    @Option(
+        names = "--pipeline",
+        description =
+            "Deploy each host as soon as its own system is built, instead of after every build"
+                + " (--parallel bounds the deployments, --stop-on-failure stops the fleet at the"
+                + " first failure; --batch-size does not apply).")
+    boolean pipeline;
+
+    @Option(
         names = "--fake-fail-activation",
         paramLabel = "HOST",
         split = ",",
@@ -94,6 +110,9 @@ final class DeployCommand {
         }
         s.requireDataFile();
         List<Host> hosts = s.selected();
+        if (pipeline) {
+          return PipelineDeploy.run(s, this, action(), hosts);
+        }
         Deployer deployer =
             s.deployer()
                 .listener(new Progress(cli.err, cli.terminal && !cli.json, hosts.size()))
@@ -105,7 +124,8 @@ final class DeployCommand {
                 .canary(canary)
                 .parallelism(parallel)
                 .keepGoing(!stopOnFailure)
-                .rollback(!disableRollback);
+                .rollback(!disableRollback)
+                .buildOnTarget(buildOnTarget);
         if (batchSize != null) {
           planner.batchSize(batchSize);
         }

@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fleet.api.FleetJson;
+import io.fleet.api.deploy.DeployStep;
 import io.fleet.api.deploy.DeploymentReport;
 import io.fleet.api.deploy.HostOutcome;
 import io.fleet.api.deploy.HostReport;
+import io.fleet.api.pipeline.PipelineHostReport;
+import io.fleet.api.pipeline.PipelineReport;
+import io.fleet.api.pipeline.StageOutcome;
 import io.fleet.nix.FleetNixFile;
 import io.fleet.secrets.RotationAction;
 import io.fleet.secrets.RotationPlan;
@@ -92,6 +96,50 @@ class FleetCliTest {
     assertThat(report.host("web-2").outcome()).isEqualTo(HostOutcome.ROLLED_BACK);
     assertThat(report.host("web-1").outcome()).isEqualTo(HostOutcome.CONFIRMED);
     assertThat(r.err()).contains("web-2: activate failed", "web-2: ROLLED_BACK");
+  }
+
+  @Test
+  void pipelineDeploysEachHostWhenItIsBuiltAndPrintsThePipelineReport() {
+    Run r = run("--fake", "4", "deploy", "switch", "--pipeline", "--json", "--on", "@web");
+    assertThat(r.exit()).as(r.err()).isEqualTo(ExitCode.OK);
+    PipelineReport report = PipelineReport.fromJson(r.out());
+    assertThat(report.hosts())
+        .extracting(PipelineHostReport::host)
+        .containsExactlyInAnyOrder("web-1", "web-2", "web-3");
+    for (PipelineHostReport h : report.hosts()) {
+      assertThat(h.build().outcome()).isEqualTo(StageOutcome.SUCCEEDED);
+      assertThat(h.hostReport().orElseThrow().outcome()).isEqualTo(HostOutcome.CONFIRMED);
+    }
+    assertThat(r.err()).contains("web-1: preflight ...", "web-1: CONFIRMED");
+
+    Run failed =
+        run("--fake", "3", "deploy", "switch", "--pipeline", "--fake-fail-activation", "web-2");
+    assertThat(failed.exit()).as(failed.err()).isEqualTo(ExitCode.FAILED_HOSTS);
+    assertThat(failed.out()).contains("HOST", "BUILD", "web-2", "ROLLED_BACK", "failed at DEPLOY");
+
+    Run batches = run("--fake", "3", "deploy", "switch", "--pipeline", "--batch-size", "2");
+    assertThat(batches.exit()).isEqualTo(ExitCode.USAGE);
+    assertThat(batches.err()).contains("--batch-size does not apply to --pipeline");
+  }
+
+  @Test
+  void buildOnTargetBuildsOnTheHostsWithAndWithoutThePipeline() {
+    Run r = run("--fake", "2", "deploy", "switch", "--build-on-target", "--json");
+    assertThat(r.exit()).as(r.err()).isEqualTo(ExitCode.OK);
+    DeploymentReport report = DeploymentReport.fromJson(r.out());
+    for (HostReport h : report.hosts()) {
+      assertThat(h.outcome()).isEqualTo(HostOutcome.CONFIRMED);
+      assertThat(h.stepTimes()).containsKey(DeployStep.BUILD);
+      assertThat(h.copiedPaths()).allMatch(p -> p.endsWith(".drv") || p.endsWith(".sh"));
+    }
+    assertThat(r.err()).contains("web-1: build ...");
+
+    Run p = run("--fake", "2", "deploy", "switch", "--build-on-target", "--pipeline", "--json");
+    assertThat(p.exit()).as(p.err()).isEqualTo(ExitCode.OK);
+    for (PipelineHostReport h : PipelineReport.fromJson(p.out()).hosts()) {
+      assertThat(h.hostReport().orElseThrow().stepTimes()).containsKey(DeployStep.BUILD);
+      assertThat(h.build().message().orElse("")).contains("built on the host");
+    }
   }
 
   @Test

@@ -1,0 +1,99 @@
+package io.fleet.examples.cli;
+
+import io.fleet.api.Host;
+import io.fleet.api.deploy.DeployAction;
+import io.fleet.api.deploy.HostOutcome;
+import io.fleet.api.pipeline.FailurePolicy;
+import io.fleet.api.pipeline.PipelineEvent;
+import io.fleet.api.pipeline.PipelineHostReport;
+import io.fleet.api.pipeline.PipelineReport;
+import io.fleet.api.pipeline.StageReport;
+import io.fleet.transport.FleetPipeline;
+import java.io.PrintStream;
+import java.util.List;
+
+/**
+ * {@code deploy <action> --pipeline}: the selected hosts through {@link FleetPipeline}, so each
+ * host deploys as soon as its own system is built instead of after every build. The CLI has
+ * evaluated the fleet already (to choose hosts), so the pipeline streams build and deployment.
+ */
+final class PipelineDeploy {
+  private PipelineDeploy() {}
+
+  /** Runs the pipeline for {@code hosts} with the action's options; returns the exit code. */
+  static int run(Session s, DeployCommand.Action options, DeployAction action, List<Host> hosts) {
+    FleetCli cli = s.cli;
+    if (options.batchSize != null) {
+      throw new FleetCli.UsageException(
+          "--batch-size does not apply to --pipeline, which deploys each host when it is built:"
+              + " use --parallel N to bound the deployments");
+    }
+    Progress progress = new Progress(cli.err, cli.terminal && !cli.json, hosts.size());
+    FleetPipeline pipeline =
+        FleetPipeline.builder()
+            .transport(s.transport)
+            .evaluator(s.evaluator)
+            .clock(s.clock, s.sleeper)
+            .listener((PipelineEvent e) -> e.deployment().ifPresent(progress::onEvent))
+            .build();
+    FleetPipeline.Run run =
+        pipeline
+            .on(s.fleet)
+            .action(action)
+            .canary(options.canary)
+            .deployParallelism(options.parallel)
+            .failurePolicy(
+                options.stopOnFailure ? FailurePolicy.STOP_FLEET : FailurePolicy.STOP_HOST)
+            .rollback(!options.disableRollback)
+            .buildOnTarget(options.buildOnTarget);
+    for (Host h : hosts) {
+      run.select(h.name());
+    }
+    for (String c : options.healthChecks) {
+      run.healthCheck(io.fleet.api.deploy.HealthCheck.command("sh", "-c", c));
+    }
+    PipelineReport report = run.execute();
+    print(cli.out, cli.json, report);
+    return exitCode(report);
+  }
+
+  static int exitCode(PipelineReport report) {
+    for (PipelineHostReport h : report.hosts()) {
+      HostOutcome o = h.hostReport().map(r -> r.outcome()).orElse(null);
+      if (o == HostOutcome.ROLLBACK_FAILED || o == HostOutcome.ROLLBACK_PENDING) {
+        return ExitCode.NEEDS_OPERATOR;
+      }
+    }
+    return report.isSuccess() ? ExitCode.OK : ExitCode.FAILED_HOSTS;
+  }
+
+  private static void print(PrintStream out, boolean json, PipelineReport report) {
+    if (json) {
+      out.println(report.toJson());
+      return;
+    }
+    out.println(report.summary());
+    out.printf("%-16s %-10s %-10s %-16s %s%n", "HOST", "EVALUATE", "BUILD", "DEPLOY", "DETAIL");
+    for (PipelineHostReport h : report.hosts()) {
+      String deploy =
+          h.hostReport().map(r -> r.outcome().name()).orElse(h.deployment().outcome().name());
+      String detail =
+          h.failedStage()
+              .map(st -> "failed at " + st + message(h.stage(st)))
+              .orElse(h.system().orElse(""));
+      out.printf(
+          "%-16s %-10s %-10s %-16s %s%n",
+          h.host(), h.evaluation().outcome(), h.build().outcome(), deploy, detail);
+    }
+  }
+
+  private static String message(StageReport stage) {
+    return stage.message().map(m -> ": " + firstLine(m)).orElse("");
+  }
+
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    String line = nl < 0 ? s : s.substring(0, nl);
+    return line.length() > 160 ? line.substring(0, 160) + "…" : line;
+  }
+}

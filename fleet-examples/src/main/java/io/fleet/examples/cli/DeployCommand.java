@@ -99,7 +99,7 @@ final class DeployCommand {
     @Override
     public Integer call() {
       FleetCli cli = deploy.cli;
-      try (Session s = Session.open(cli)) {
+      try (Session s = pipeline ? Session.openUnevaluated(cli) : Session.open(cli)) {
         if (!failActivation.isEmpty()) {
           if (s.fake.isEmpty()) {
             throw new FleetCli.UsageException("--fake-fail-activation needs --fake");
@@ -109,10 +109,10 @@ final class DeployCommand {
           }
         }
         s.requireDataFile();
-        List<Host> hosts = s.selected();
         if (pipeline) {
-          return PipelineDeploy.run(s, this, action(), hosts);
+          return PipelineDeploy.run(s, this, action());
         }
+        List<Host> hosts = s.selected();
         Deployer deployer =
             s.deployer()
                 .listener(new Progress(cli.err, cli.terminal && !cli.json, hosts.size()))

@@ -1,6 +1,5 @@
 package io.fleet.examples.cli;
 
-import io.fleet.api.Host;
 import io.fleet.api.deploy.DeployAction;
 import io.fleet.api.deploy.HostOutcome;
 import io.fleet.api.pipeline.FailurePolicy;
@@ -10,25 +9,30 @@ import io.fleet.api.pipeline.PipelineReport;
 import io.fleet.api.pipeline.StageReport;
 import io.fleet.transport.FleetPipeline;
 import java.io.PrintStream;
-import java.util.List;
 
 /**
  * {@code deploy <action> --pipeline}: the selected hosts through {@link FleetPipeline}, so each
- * host deploys as soon as its own system is built instead of after every build. The CLI has
- * evaluated the fleet already (to choose hosts), so the pipeline streams build and deployment.
+ * host deploys as soon as its own system is built instead of after every build. With {@code
+ * --fleet} the flake is evaluated by the pipeline itself, so a host is built and deployed as soon
+ * as its chunk of the evaluation is done; {@code --on}/{@code --skip} are decided host by host.
  */
 final class PipelineDeploy {
   private PipelineDeploy() {}
 
-  /** Runs the pipeline for {@code hosts} with the action's options; returns the exit code. */
-  static int run(Session s, DeployCommand.Action options, DeployAction action, List<Host> hosts) {
+  /** Runs the pipeline for the hosts {@code --on}/{@code --skip} choose; returns the exit code. */
+  static int run(Session s, DeployCommand.Action options, DeployAction action) {
     FleetCli cli = s.cli;
     if (options.batchSize != null) {
       throw new FleetCli.UsageException(
           "--batch-size does not apply to --pipeline, which deploys each host when it is built:"
               + " use --parallel N to bound the deployments");
     }
-    Progress progress = new Progress(cli.err, cli.terminal && !cli.json, hosts.size());
+    // The number of hosts is known only once the fleet-level evaluation is done: plain lines.
+    Progress progress =
+        s.fleet == null
+            ? new Progress(cli.err, false, 0)
+            : new Progress(
+                cli.err, cli.terminal && !cli.json, s.fleet.select(cli.on, cli.skip).size());
     FleetPipeline pipeline =
         FleetPipeline.builder()
             .transport(s.transport)
@@ -37,8 +41,11 @@ final class PipelineDeploy {
             .listener((PipelineEvent e) -> e.deployment().ifPresent(progress::onEvent))
             .build();
     FleetPipeline.Run run =
-        pipeline
-            .on(s.fleet)
+        (s.fleet != null
+                ? pipeline.on(s.fleet)
+                : pipeline.on(s.flake.orElseThrow().ref(), s.flake.orElseThrow().configuration()))
+            .select(cli.on.toArray(String[]::new))
+            .skip(cli.skip.toArray(String[]::new))
             .action(action)
             .canary(options.canary)
             .deployParallelism(options.parallel)
@@ -46,9 +53,6 @@ final class PipelineDeploy {
                 options.stopOnFailure ? FailurePolicy.STOP_FLEET : FailurePolicy.STOP_HOST)
             .rollback(!options.disableRollback)
             .buildOnTarget(options.buildOnTarget);
-    for (Host h : hosts) {
-      run.select(h.name());
-    }
     for (String c : options.healthChecks) {
       run.healthCheck(io.fleet.api.deploy.HealthCheck.command("sh", "-c", c));
     }

@@ -29,7 +29,13 @@ import java.util.Optional;
  */
 final class Session implements AutoCloseable {
   final FleetCli cli;
+
+  /** The evaluated fleet; null in a session opened with {@link #openUnevaluated}. */
   final Fleet fleet;
+
+  /** The flake of {@code --fleet}; empty with {@code --fake}. */
+  final Optional<FlakeRef> flake;
+
   final Evaluator evaluator;
   final Transport transport;
   final Clock clock;
@@ -43,6 +49,7 @@ final class Session implements AutoCloseable {
   private Session(
       FleetCli cli,
       Fleet fleet,
+      Optional<FlakeRef> flake,
       Evaluator evaluator,
       Transport transport,
       Clock clock,
@@ -53,6 +60,7 @@ final class Session implements AutoCloseable {
       Path tempDir) {
     this.cli = cli;
     this.fleet = fleet;
+    this.flake = flake;
     this.evaluator = evaluator;
     this.transport = transport;
     this.clock = clock;
@@ -64,8 +72,21 @@ final class Session implements AutoCloseable {
     this.store = FleetNixFile.at(dataFile);
   }
 
-  /** Opens the session the options describe; the caller closes it. */
+  /** Opens the session the options describe, with the fleet evaluated; the caller closes it. */
   static Session open(FleetCli cli) {
+    return open(cli, true);
+  }
+
+  /**
+   * Opens the session without evaluating a {@code --fleet} flake ({@link #fleet} is then null and
+   * {@link #flake} says what to evaluate), for a command that evaluates as it goes, such as {@code
+   * deploy --pipeline}. With {@code --fake} the example fleet is there as always.
+   */
+  static Session openUnevaluated(FleetCli cli) {
+    return open(cli, false);
+  }
+
+  private static Session open(FleetCli cli, boolean evaluate) {
     if (cli.fake != null && cli.flake != null) {
       throw new FleetCli.UsageException(
           "--fake and --fleet do not go together: --fake runs an example fleet on fake hosts");
@@ -94,6 +115,7 @@ final class Session implements AutoCloseable {
       return new Session(
           cli,
           fleet,
+          Optional.empty(),
           fake.evaluator(),
           fake.transport(),
           fake.clock(),
@@ -111,12 +133,14 @@ final class Session implements AutoCloseable {
     NixEvaluator.Builder nixBuilder = NixEvaluator.builder();
     cli.nixOptions.forEach(nixBuilder::option);
     NixEvaluator nix = nixBuilder.build();
-    Fleet fleet;
-    try {
-      fleet = nix.evaluate(flake.ref(), flake.configuration()).validate();
-    } catch (RuntimeException e) {
-      nix.close();
-      throw e;
+    Fleet fleet = null;
+    if (evaluate) {
+      try {
+        fleet = nix.evaluate(flake.ref(), flake.configuration()).validate();
+      } catch (RuntimeException e) {
+        nix.close();
+        throw e;
+      }
     }
     SshTransport.Builder ssh = SshTransport.builder();
     if (Files.exists(data)) {
@@ -128,6 +152,7 @@ final class Session implements AutoCloseable {
     return new Session(
         cli,
         fleet,
+        Optional.of(flake),
         nix,
         ssh.build(),
         Clock.systemUTC(),

@@ -3,6 +3,11 @@ package io.fleet.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fleet.api.deploy.DeployStep;
+import io.fleet.api.deploy.HostOutcome;
+import io.fleet.api.pipeline.PipelineHostReport;
+import io.fleet.api.pipeline.PipelineReport;
+import io.fleet.api.pipeline.StageOutcome;
 import io.fleet.examples.bench.SharedNixTrees;
 import io.fleet.nix.NixEvaluator;
 import io.fleet.testkit.ExternalTools;
@@ -39,8 +44,8 @@ class FleetCliNixTest {
             + "    fleetConfigurations.prod = fleet.lib.fleetConfiguration {\n"
             + "      mkSystem = fleet.lib.shellSystem;\n"
             + "      modules = [ {\n"
-            + "        hosts.web-1 = { tags = [ \"web\" ]; };\n"
-            + "        hosts.db-1 = { tags = [ \"db\" ]; };\n"
+            + "        hosts.web-1 = { tags = [ \"web\" ]; deployTarget = \"root@127.0.0.1:1\"; };\n"
+            + "        hosts.db-1 = { tags = [ \"db\" ]; deployTarget = \"root@127.0.0.1:1\"; };\n"
             + "      } ];\n"
             + "    };\n"
             + "  };\n"
@@ -63,6 +68,22 @@ class FleetCliNixTest {
     String path = built.json().get("db-1").asText();
     assertThat(path).startsWith("/nix/store/");
     assertThat(Path.of(path)).exists();
+
+    // deploy --pipeline evaluates the flake itself (host by host), builds with the real nix and
+    // deploys; the hosts' SSH port is closed, so the deployment fails UNREACHABLE after the build.
+    FleetCliTest.Run piped =
+        FleetCliTest.run(cat(nix, "deploy", "switch", "--pipeline", "--json", "--on", "@db"));
+    assertThat(piped.exit()).as(piped.err()).isEqualTo(ExitCode.FAILED_HOSTS);
+    PipelineReport report = PipelineReport.fromJson(piped.out());
+    assertThat(report.hosts()).extracting(PipelineHostReport::host).containsExactly("db-1");
+    PipelineHostReport db = report.host("db-1");
+    assertThat(db.evaluation().outcome()).isEqualTo(StageOutcome.SUCCEEDED);
+    assertThat(db.build().outcome()).isEqualTo(StageOutcome.SUCCEEDED);
+    assertThat(db.system()).hasValue(path);
+    assertThat(db.deployment().outcome()).isEqualTo(StageOutcome.FAILED);
+    assertThat(db.hostReport().orElseThrow().outcome()).isEqualTo(HostOutcome.FAILED);
+    assertThat(db.hostReport().orElseThrow().failedStep()).hasValue(DeployStep.PREFLIGHT);
+    assertThat(piped.out()).contains("127.0.0.1");
 
     FleetCliTest.Run text = FleetCliTest.run(cat(nix, "info"));
     assertThat(text.exit()).isZero();

@@ -835,11 +835,13 @@ public final class NixEvaluator implements Evaluator {
     /**
      * The most resident memory one {@code nix eval} process of {@link NixEvaluator#evaluate} may
      * use, in bytes; default: no limit. Memory is polled every 20 ms ({@code VmRSS} in {@code
-     * /proc/PID/status}, so Linux only); a process past the limit is killed and its chunk of hosts
-     * split in halves, each evaluated again in a fresh process. A single host that alone passes the
-     * limit fails with an {@link io.fleet.api.EvaluationException} naming it and the limit (in a
-     * {@link PartialEvaluationException} with the others' results); so does the fleet's own data.
-     * Real NixOS hosts take about 60 to 80 MB each on top of some 200 to 400 MB for nixpkgs.
+     * /proc/PID/status}, so Linux only); a process past the limit is killed and replaced: the hosts
+     * it had finished are kept (with a limit, each host's result is traced as soon as it is done),
+     * and the rest of its chunk is evaluated in a fresh process; a process that finished no host
+     * has its chunk split in halves instead. A single host that alone passes the limit fails with
+     * an {@link io.fleet.api.EvaluationException} naming it and the limit (in a {@link
+     * PartialEvaluationException} with the others' results); so does the fleet's own data. Real
+     * NixOS hosts take about 60 to 80 MB each on top of some 200 to 400 MB for nixpkgs.
      *
      * @throws FleetConfigException if {@code bytes} is negative, or positive but under 16 MiB
      */

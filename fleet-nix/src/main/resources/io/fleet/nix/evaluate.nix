@@ -4,12 +4,16 @@
 #   secrets) and the host names; every host too when there are at most N of them (one process
 #   for a small fleet), none otherwise (inlineUpTo = null: always every host).
 # - { only = [ names ]; }: those hosts only (one chunk of a pool of nix processes).
+# - traceResults = true (with either): each host's result is also traced as soon as it is done
+#   ("fleet-evaluated-host:<name> <json>"), so a process stopped half way (past a memory limit)
+#   loses none of the hosts it finished.
 # Each host and each shared secret is forced inside its own error context, so a failure names
 # where it happened; the host count and each host done are traced ("fleet-host-count:<n>",
 # "fleet-evaluated-host:<name>") for progress.
 {
   inlineUpTo ? null,
   only ? null,
+  traceResults ? false,
 }:
 configuration:
 let
@@ -41,7 +45,11 @@ let
           }
       );
     in
-    deepSeq value (trace "fleet-evaluated-host:${name}" value);
+    deepSeq value (
+      trace (
+        "fleet-evaluated-host:${name}" + (if traceResults then " " + builtins.toJSON value else "")
+      ) value
+    );
   hostNames = attrNames configuration.hosts;
 in
 if !(builtins.isAttrs configuration) || (configuration._type or null) != "fleet-configuration" then

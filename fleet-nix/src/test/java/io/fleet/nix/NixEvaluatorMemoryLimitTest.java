@@ -17,8 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link NixEvaluator.Builder#evaluationMemoryLimit} against the real nix, with hosts whose
- * evaluation allocates (flake {@code hungry}): a chunk over the limit is split and every host still
- * evaluated; a host over the limit alone fails, naming itself and the limit.
+ * evaluation allocates (flake {@code hungry}): a process over the limit is replaced, keeping the
+ * hosts it finished, and every host is still evaluated; a host over the limit alone fails, naming
+ * itself and the limit.
  */
 class NixEvaluatorMemoryLimitTest {
   @TempDir static Path tmp;
@@ -64,7 +65,7 @@ class NixEvaluatorMemoryLimitTest {
   }
 
   @Test
-  void aChunkOverTheLimitIsSplitAndEveryHostIsEvaluated() throws Exception {
+  void aProcessOverTheLimitIsReplacedKeepingTheHostsItFinished() throws Exception {
     Fleet unlimited;
     try (NixEvaluator nix = NixTestSupport.offline().evaluationChunkSize(4).build()) {
       unlimited = nix.evaluate(hungry, "default");
@@ -83,9 +84,12 @@ class NixEvaluatorMemoryLimitTest {
     assertThat(limited).isEqualTo(unlimited);
     assertThat(limited.hosts()).hasSize(8);
     List<String> chunks = Files.readAllLines(wrapped.resolveSibling("chunks.log"));
-    // Two chunks of 4 (killed), then their halves of 2, which fit.
+    // Two chunks of 4, each stopped past the limit while on its third host; the two hosts each had
+    // finished are kept (traced as they were done), and only the other two go to a fresh process.
     assertThat(chunks.stream().map(String::trim).filter(c -> c.split(" ").length == 4)).hasSize(2);
-    assertThat(chunks.stream().map(String::trim).filter(c -> c.split(" ").length == 2)).hasSize(4);
+    assertThat(chunks.stream().map(String::trim).filter(c -> c.split(" ").length == 2))
+        .containsExactlyInAnyOrder("host-2 host-3", "host-6 host-7");
+    assertThat(chunks.stream().filter(c -> !c.isBlank())).hasSize(4);
   }
 
   /**

@@ -36,7 +36,7 @@ public final class PooledEvaluation {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String EVALUATE_NIX = loadResource("/io/fleet/nix/evaluate.nix");
   private static final Pattern EVALUATED_TRACE =
-      Pattern.compile("trace: fleet-evaluated-host:(.+)");
+      Pattern.compile("trace: fleet-evaluated-host:(\\S+)(?: (.*))?");
   private static final Pattern COUNT_TRACE =
       Pattern.compile("trace: fleet-host-count:([0-9]{1,9})");
 
@@ -122,7 +122,7 @@ public final class PooledEvaluation {
   public Outcome run(String what) {
     Progress progress = new Progress();
     Map<String, EvaluationException> failures = new ConcurrentHashMap<>();
-    Eval first = eval("{ inlineUpTo = " + chunkSize + "; }", what, progress);
+    Eval first = eval("{ inlineUpTo = " + chunkSize + ";" + traceArg() + " }", what, progress);
     if (first.overLimit) {
       // Too big with its hosts inline: the fleet's data and names alone, then the hosts in chunks.
       first = eval("{ inlineUpTo = -1; }", what, progress);
@@ -225,11 +225,27 @@ public final class PooledEvaluation {
     while (!remaining.isEmpty()) {
       ArrayNode list = JSON.createArrayNode();
       remaining.forEach(list::add);
-      String args = "{ only = builtins.fromJSON " + nixString(list.toString()) + "; }";
+      String args =
+          "{ only = builtins.fromJSON " + nixString(list.toString()) + ";" + traceArg() + " }";
       Eval e = eval(args, what, progress);
       if (e.overLimit) {
-        splitOverLimit(what, remaining, e, results, failures, progress);
-        return;
+        // Replace the process: keep every host it finished (traced as it went), and evaluate the
+        // rest in a fresh one; only a process that finished none is split.
+        Map<String, JsonNode> kept = new java.util.LinkedHashMap<>();
+        for (String name : remaining) {
+          JsonNode h = e.traced.get(name);
+          if (h != null) {
+            kept.put(name, h);
+          }
+        }
+        if (kept.isEmpty()) {
+          splitOverLimit(what, remaining, e, results, failures, progress);
+          return;
+        }
+        results.putAll(kept);
+        progress.hosts(kept, e.command);
+        remaining.removeAll(kept.keySet());
+        continue;
       }
       if (e.failure == null) {
         JsonNode hosts = e.json.path("hosts");
@@ -326,6 +342,7 @@ public final class PooledEvaluation {
     String apply = "(" + EVALUATE_NIX + "\n) " + args;
     List<String> cmd = evalCommand.apply(apply);
     NixLog log = new NixLog(BuildListener.NONE);
+    Map<String, String> traced = new java.util.LinkedHashMap<>();
     NixProcess.Outcome out =
         NixProcess.run(
             cmd,
@@ -334,6 +351,9 @@ public final class PooledEvaluation {
               Matcher m = EVALUATED_TRACE.matcher(line);
               Matcher count = COUNT_TRACE.matcher(line);
               if (m.matches()) {
+                if (m.group(2) != null) {
+                  traced.put(m.group(1), m.group(2));
+                }
                 progress.evaluated(m.group(1));
               } else if (count.matches()) {
                 progress.total = Integer.parseInt(count.group(1));
@@ -347,6 +367,13 @@ public final class PooledEvaluation {
     e.exit = out.exitCode();
     e.text = log.text();
     e.peakRss = out.peakRssBytes();
+    for (Map.Entry<String, String> t : traced.entrySet()) {
+      try {
+        e.traced.put(t.getKey(), JSON.readTree(t.getValue()));
+      } catch (IOException ex) {
+        // A line cut short by the kill: that host is evaluated again.
+      }
+    }
     if (out.memoryLimitExceeded()) {
       e.overLimit = true;
       e.failure =
@@ -401,6 +428,14 @@ public final class PooledEvaluation {
     String where = "";
     boolean overLimit;
     long peakRss;
+
+    /** Hosts whose results the process traced as it finished them (with a memory limit). */
+    final Map<String, JsonNode> traced = new java.util.LinkedHashMap<>();
+  }
+
+  /** With a memory limit, each host's result is traced as it is done (see evaluate.nix). */
+  private String traceArg() {
+    return memoryLimit > 0 ? " traceResults = true;" : "";
   }
 
   /**

@@ -12,7 +12,6 @@ import io.fleet.nix.NixEvaluator;
 import io.fleet.testkit.ExternalTools;
 import io.fleet.testkit.FakeFleet;
 import io.fleet.transport.FleetPipeline;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,7 +32,7 @@ class RealNixPipelineTest {
   @Test
   void hostsAreBuiltAsTheirChunksOfTheRealEvaluationEnd() throws Exception {
     ExternalTools.require("nix");
-    Path trees = unpackSharedTrees();
+    Path trees = SystemFlake.sharedNixTrees();
     Path fleetFlake = NixEvaluator.writeFleetFlake(tmp.resolve("fleet-nix"));
     Path flake = Files.createDirectories(tmp.resolve("cluster"));
     Files.writeString(
@@ -108,20 +107,5 @@ class RealNixPipelineTest {
       }
     }
     throw new AssertionError("no " + stage + " " + k + " of " + host + " in " + events);
-  }
-
-  /** The shared Nix trees (nixpkgs' lib for the fleet flake), unpacked once under target/. */
-  private static Path unpackSharedTrees() throws IOException, InterruptedException {
-    Path script = ExternalTools.sharedDir().resolve("nix").resolve("unpack");
-    Path dir = Path.of("target/nix-trees").toAbsolutePath();
-    Process p =
-        new ProcessBuilder("sh", script.toString(), dir.toString())
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException("unpacking " + script + " failed: " + out);
-    }
-    return dir;
   }
 }

@@ -14,15 +14,9 @@ import java.util.Map;
  * Activates the new system on an armed host ({@code switch-to-configuration} under systemd-run),
  * and finds out what the host did when the connection broke during it; a failure is rolled back.
  */
-final class Activation {
-  private final HostRunContext ctx;
-  private final HostLink link;
-  private final Rollback rollback;
-
+final class Activation extends HostRunStep {
   Activation(HostRunContext ctx, HostLink link, Rollback rollback) {
-    this.ctx = ctx;
-    this.link = link;
-    this.rollback = rollback;
+    super(ctx, link, rollback);
   }
 
   void activate(boolean retry) {

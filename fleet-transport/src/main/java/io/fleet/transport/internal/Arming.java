@@ -14,15 +14,9 @@ import java.util.Optional;
  * generation and system as the arm script saw them; when the plan disables rollback, confirms at
  * once so no watchdog is left.
  */
-final class Arming {
-  private final HostRunContext ctx;
-  private final HostLink link;
-  private final Rollback rollback;
-
+final class Arming extends HostRunStep {
   Arming(HostRunContext ctx, HostLink link, Rollback rollback) {
-    this.ctx = ctx;
-    this.link = link;
-    this.rollback = rollback;
+    super(ctx, link, rollback);
   }
 
   /**

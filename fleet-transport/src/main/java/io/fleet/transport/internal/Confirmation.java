@@ -11,15 +11,9 @@ import io.fleet.api.spi.Connection;
  * Confirms a deployment over a new connection (proving the host is still reachable after the
  * activation), and tells a lost or refused confirmation from one the watchdog overtook.
  */
-final class Confirmation {
-  private final HostRunContext ctx;
-  private final HostLink link;
-  private final Rollback rollback;
-
+final class Confirmation extends HostRunStep {
   Confirmation(HostRunContext ctx, HostLink link, Rollback rollback) {
-    this.ctx = ctx;
-    this.link = link;
-    this.rollback = rollback;
+    super(ctx, link, rollback);
   }
 
   void confirm(boolean mayRetry) {

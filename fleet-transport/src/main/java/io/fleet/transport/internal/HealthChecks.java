@@ -13,16 +13,11 @@ import java.util.Optional;
  * Runs one health check on the activated host (a command over the connection, or an HTTP probe),
  * with its attempts and interval; a check that keeps failing rolls the host back.
  */
-final class HealthChecks {
-  private final HostRunContext ctx;
-  private final HostLink link;
-  private final Rollback rollback;
+final class HealthChecks extends HostRunStep {
   private final Deployer.HttpProbe http;
 
   HealthChecks(HostRunContext ctx, HostLink link, Rollback rollback, Deployer.HttpProbe http) {
-    this.ctx = ctx;
-    this.link = link;
-    this.rollback = rollback;
+    super(ctx, link, rollback);
     this.http = http;
   }
 

@@ -5,30 +5,26 @@ import io.fleet.api.deploy.HostProtocol;
 import io.fleet.api.spi.CommandResult;
 import io.fleet.api.spi.Shell;
 import io.fleet.api.spi.StorePathInfo;
+import io.fleet.testkit.internal.FakeHostProtocol;
+import io.fleet.testkit.internal.FakeHostState;
 import io.fleet.testkit.internal.FakeHttp;
-import io.fleet.testkit.internal.FakeNar;
 import io.fleet.testkit.internal.FakeRealisation;
-import io.fleet.testkit.internal.ImportStream;
 import io.fleet.testkit.internal.OpenSshKeys;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
@@ -104,46 +100,18 @@ public final class FakeHost {
   private final List<FakeCommandHandler> handlers = new CopyOnWriteArrayList<>();
   private final List<FakeCommand> commands = new ArrayList<>();
   private final List<FakeCommand> unsupported = new ArrayList<>();
-  private final Map<String, StorePathInfo> store = new HashMap<>();
-  private final Set<String> substitutable = new HashSet<>();
-  private final TreeMap<Long, String> generations = new TreeMap<>();
   private final Map<String, byte[]> files = new TreeMap<>();
   private final Map<Op, Fault> faults = new EnumMap<>(Op.class);
-  private final List<String> rollbackLog = new ArrayList<>();
   private final Set<FakeTransport.FakeConnection> connections = new HashSet<>();
   private final FakeHttp http = new FakeHttp();
+  private final FakeHostState state;
+  private final FakeHostProtocol protocol;
 
-  private long profileGeneration;
-  private String currentSystem;
-  private String bootId = UUID.randomUUID().toString();
-  private long freeBytes = 64L << 30;
-  private List<String> marker;
-  private Instant watchdogDue;
-  private Instant bootWatchdogDue;
-  private Duration bootWatchdogWindow = Duration.ofMinutes(10);
-  private boolean activating;
   private boolean unreachable;
-  private boolean failActivation;
-  private boolean failRollbackActivation;
-  private String watchdogId;
-  private String lastRollback;
-  private String activationExit;
-  private String activationLog = "";
-  private boolean hangActivation;
-  private boolean diskFullOnCopy;
-  private String buildFailure;
-  private final List<String> built = new ArrayList<>();
-  private Function<String, Optional<FakeRealisation.Derivation>> derivations =
-      d -> Optional.empty();
-  private boolean zstd = true;
-  private long importBytesReceived;
-  private String unhealthyExceptOn;
   private Duration latency = Duration.ZERO;
   private boolean realLatency;
   private Duration virtualBusy = Duration.ZERO;
   private int connectionCount;
-  private int reboots;
-  private int confirmations;
 
   FakeHost(
       String name,
@@ -155,12 +123,8 @@ public final class FakeHost {
     this.clock = clock;
     this.keys = OpenSshKeys.generate("root@" + name);
     this.fleetHandlers = fleetHandlers;
-    for (StorePathInfo p : initialClosure) {
-      store.put(p.path(), p);
-    }
-    generations.put(1L, initialSystem);
-    profileGeneration = 1;
-    currentSystem = initialSystem;
+    this.state = new FakeHostState(initialSystem, initialClosure);
+    this.protocol = new FakeHostProtocol(name, clock, state, keys.publicLine());
     files.put(
         "/etc/ssh/ssh_host_ed25519_key", keys.privateKeyFile().getBytes(StandardCharsets.UTF_8));
     files.put(
@@ -187,57 +151,57 @@ public final class FakeHost {
 
   /** The system profile's current generation number. */
   public synchronized long generation() {
-    return profileGeneration;
+    return state.generation();
   }
 
   /** The system path of generation {@code n}, if it exists. */
   public synchronized Optional<String> systemOfGeneration(long n) {
-    return Optional.ofNullable(generations.get(n));
+    return state.systemOfGeneration(n);
   }
 
   /** Every generation, number to system path. */
   public synchronized Map<Long, String> generations() {
-    return new TreeMap<>(generations);
+    return state.generations();
   }
 
   /** The system the host runs ({@code /run/current-system}). */
   public synchronized String currentSystem() {
-    return currentSystem;
+    return state.currentSystem();
   }
 
   /** The system the profile points at (what the host boots). */
   public synchronized String profileSystem() {
-    return generations.get(profileGeneration);
+    return state.profileSystem();
   }
 
   /** The boot id; it changes when the host reboots. */
   public synchronized String bootId() {
-    return bootId;
+    return state.bootId();
   }
 
   /** How many times the host rebooted. */
   public synchronized int reboots() {
-    return reboots;
+    return state.reboots();
   }
 
   /** The rollback marker's lines (previous generation, previous system, deployment id), if any. */
   public synchronized Optional<List<String>> rollbackMarker() {
-    return Optional.ofNullable(marker).map(List::copyOf);
+    return state.rollbackMarker();
   }
 
   /** When the transient watchdog timer fires, if it is armed. */
   public synchronized Optional<Instant> watchdogDue() {
-    return Optional.ofNullable(watchdogDue);
+    return state.watchdogDue();
   }
 
   /** When the boot-time watchdog fires, if it is armed (after a reboot with a marker). */
   public synchronized Optional<Instant> bootWatchdogDue() {
-    return Optional.ofNullable(bootWatchdogDue);
+    return state.bootWatchdogDue();
   }
 
   /** Whether {@code switch-to-configuration} is running under {@code fleet-activate} (it hung). */
   public synchronized boolean isActivating() {
-    return activating;
+    return state.isActivating();
   }
 
   /**
@@ -245,22 +209,22 @@ public final class FakeHost {
    * who is {@code deployer}, {@code watchdog}, {@code boot-watchdog} or {@code revert}.
    */
   public synchronized List<String> rollbacks() {
-    return List.copyOf(rollbackLog);
+    return state.rollbacks();
   }
 
   /** Whether the store holds {@code path}. */
   public synchronized boolean hasPath(String path) {
-    return store.containsKey(path);
+    return state.hasPath(path);
   }
 
   /** The store's paths. */
   public synchronized Set<String> storePaths() {
-    return new HashSet<>(store.keySet());
+    return state.storePaths();
   }
 
   /** Free bytes in {@code /nix/store}. */
   public synchronized long freeBytes() {
-    return freeBytes;
+    return state.freeBytes();
   }
 
   /** Every command received, in order, including unsupported ones. */
@@ -346,7 +310,7 @@ public final class FakeHost {
 
   /** Lets the host's binary cache serve {@code paths} (for substitution). */
   public synchronized FakeHost cacheHas(Collection<String> paths) {
-    substitutable.addAll(paths);
+    state.cacheHas(paths);
     return this;
   }
 
@@ -357,7 +321,7 @@ public final class FakeHost {
    * exit 127).
    */
   public synchronized FakeHost zstd(boolean has) {
-    zstd = has;
+    state.zstd(has);
     return this;
   }
 
@@ -366,18 +330,18 @@ public final class FakeHost {
    * (compressed, for compressed copies).
    */
   public synchronized long importBytesReceived() {
-    return importBytesReceived;
+    return state.importBytesReceived();
   }
 
   /** Sets the free bytes in {@code /nix/store}. */
   public synchronized FakeHost freeBytes(long bytes) {
-    freeBytes = bytes;
+    state.freeBytes(bytes);
     return this;
   }
 
   /** How long after a reboot the boot-time watchdog (the NixOS module's timer) fires. */
   public synchronized FakeHost bootWatchdogWindow(Duration d) {
-    bootWatchdogWindow = d;
+    state.bootWatchdogWindow(d);
     return this;
   }
 
@@ -387,7 +351,7 @@ public final class FakeHost {
    * failed) and prints {@code warning: the following units failed: broken.service}.
    */
   public synchronized FakeHost failNextActivation() {
-    failActivation = true;
+    state.failNextActivation();
     return this;
   }
 
@@ -397,7 +361,7 @@ public final class FakeHost {
    * neither its previous system nor the new one.
    */
   public synchronized FakeHost failNextRollbackActivation() {
-    failRollbackActivation = true;
+    state.failNextRollbackActivation();
     return this;
   }
 
@@ -406,7 +370,7 @@ public final class FakeHost {
    * fleet-activate} keeps running until something stops it (a rollback does).
    */
   public synchronized FakeHost hangNextActivation() {
-    hangActivation = true;
+    state.hangNextActivation();
     return this;
   }
 
@@ -416,25 +380,25 @@ public final class FakeHost {
    * '<drv>' failed with exit code 1}; nothing is added to the store.
    */
   public synchronized FakeHost failNextBuild(String log) {
-    buildFailure = log;
+    state.failNextBuild(log);
     return this;
   }
 
   /** The store paths this host built itself ({@link Op#BUILD}), in the order it built them. */
   public synchronized List<String> builtPaths() {
-    return List.copyOf(built);
+    return state.builtPaths();
   }
 
   /** Where the host finds what a derivation builds (the fake fleet's evaluator). */
   synchronized void derivations(Function<String, Optional<FakeRealisation.Derivation>> lookup) {
-    this.derivations = lookup;
+    state.derivations(lookup);
   }
 
   /**
    * The next copy fails half way with "No space left on device" although free space looked fine.
    */
   public synchronized FakeHost diskFullOnNextCopy() {
-    diskFullOnCopy = true;
+    state.diskFullOnNextCopy();
     return this;
   }
 
@@ -444,7 +408,7 @@ public final class FakeHost {
    * system deployed is unhealthy, a rollback makes the host healthy again.
    */
   public synchronized FakeHost failHealthChecksOfNewSystems() {
-    unhealthyExceptOn = currentSystem;
+    state.failHealthChecksOfNewSystems();
     return this;
   }
 
@@ -522,13 +486,12 @@ public final class FakeHost {
               + http.paths()
               + "): declare it with host.httpEndpoint(path, status)");
     }
-    boolean healthy = unhealthyExceptOn == null || unhealthyExceptOn.equals(currentSystem);
-    return FakeHttpAnswer.status(healthy ? status.get() : 503, "");
+    return FakeHttpAnswer.status(state.healthy() ? status.get() : 503, "");
   }
 
   /** How many deployments this host confirmed (a confirmation that found its own marker). */
   public synchronized int confirmations() {
-    return confirmations;
+    return state.confirmations();
   }
 
   /** The host becomes unreachable now (network down); its timers keep running. */
@@ -599,7 +562,7 @@ public final class FakeHost {
       InputStream stdinStream,
       OutputStream stdout,
       Optional<Duration> timeout) {
-    Op op = classify(argv);
+    Op op = FakeHostProtocol.classify(argv);
     FakeCommand cmd =
         new FakeCommand(argv, env, stdinBytes, sudo, op, conn.number(), clock.instant());
     commands.add(cmd);
@@ -628,7 +591,7 @@ public final class FakeHost {
       result = null;
     } else {
       InputStream in = stdinStream != null ? stdinStream : new ByteArrayInputStream(stdinBytes);
-      result = run(op, cmd, in, stdout, timeout);
+      result = op == null ? custom(cmd, stdout) : protocol.run(op, argv, in, stdout, timeout);
     }
     if (fault == Fault.DROP_AFTER) {
       conn.drop();
@@ -651,88 +614,6 @@ public final class FakeHost {
         name, TransportException.Reason.CONNECTION_LOST, "connection to " + name + " lost: " + why);
   }
 
-  private Op classify(List<String> a) {
-    if (a.size() >= 4 && a.get(0).equals("sh") && a.get(1).equals("-c") && a.get(3).equals("sh")) {
-      String s = a.get(2);
-      int n = a.size();
-      String last = a.get(n - 1);
-      if (s.equals(HostProtocol.STATUS_SCRIPT) && n == 4) {
-        return Op.STATUS;
-      } else if (s.equals(HostProtocol.SUBSTITUTE_SCRIPT) && n == 4) {
-        return Op.SUBSTITUTE;
-      } else if (s.equals(HostProtocol.IMPORT_ZSTD_SCRIPT) && n == 4) {
-        return Op.IMPORT;
-      } else if (s.equals(HostProtocol.REALISE_SCRIPT) && n == 5) {
-        return Op.BUILD;
-      } else if (s.equals(HostProtocol.ARM_SCRIPT)
-          && n == 9
-          && a.get(7).equals(HostProtocol.ROLLBACK_SCRIPT)
-          && last.equals(HostProtocol.ACTIVATION_WRAPPER)
-          && a.get(5).matches("[0-9]+")) {
-        return Op.ARM;
-      } else if (s.equals(HostProtocol.ROLLBACK_NOW_SCRIPT) && n == 5) {
-        return Op.ROLLBACK;
-      } else if (s.equals(HostProtocol.CONFIRM_SCRIPT) && n == 5) {
-        return Op.CONFIRM;
-      } else if (s.equals(HostProtocol.REVERT_SCRIPT)
-          && n == 8
-          && last.equals(HostProtocol.ROLLBACK_SCRIPT)
-          && a.get(5).matches("[0-9]+")) {
-        return Op.REVERT;
-      } else if (s.equals(HostProtocol.ACTIVATE_SCRIPT)
-          && n == 6
-          && HostProtocol.ACTIVATION_ACTIONS.contains(last)) {
-        return Op.ACTIVATE;
-      }
-    }
-    if (a.equals(List.of("nix-store", "--import"))) {
-      return Op.IMPORT;
-    }
-    if (a.equals(List.of("cat", HostProtocol.HOST_KEY_PUB))) {
-      return Op.HOST_KEY;
-    }
-    if (a.equals(List.of("systemctl", "is-system-running"))
-        || a.equals(List.of("systemctl", "is-system-running", "--wait"))) {
-      return Op.HEALTH;
-    }
-    return null; // CUSTOM or UNSUPPORTED, decided when run
-  }
-
-  private CommandResult run(
-      Op op, FakeCommand cmd, InputStream in, OutputStream stdout, Optional<Duration> timeout) {
-    if (op == null) {
-      return custom(cmd, stdout);
-    }
-    List<String> a = cmd.argv();
-    switch (op) {
-      case STATUS:
-        return out(stdout, 0, status(readPaths(in)), "");
-      case SUBSTITUTE:
-        return out(stdout, 0, substitute(readPaths(in)), "");
-      case IMPORT:
-        return importPaths(in, stdout, !a.get(0).equals("nix-store"));
-      case BUILD:
-        return realise(a.get(4));
-      case ARM:
-        return arm(a.get(4), Long.parseLong(a.get(5)), a.get(6));
-      case ACTIVATE:
-        return activate(a.get(4), a.get(5), timeout);
-      case ROLLBACK:
-        return rollbackNow(a.get(4));
-      case CONFIRM:
-        return confirm(a.get(4));
-      case REVERT:
-        return revert(a.get(4), Long.parseLong(a.get(5)), a.get(6));
-      case HOST_KEY:
-        return out(stdout, 0, keys.publicLine() + "\n", "");
-      case HEALTH:
-        boolean healthy = unhealthyExceptOn == null || unhealthyExceptOn.equals(currentSystem);
-        return out(stdout, healthy ? 0 : 1, healthy ? "running\n" : "degraded\n", "");
-      default:
-        throw new IllegalStateException(op.toString());
-    }
-  }
-
   private CommandResult custom(FakeCommand cmd, OutputStream stdout) {
     List<FakeCommandHandler> all = new ArrayList<>(handlers);
     all.addAll(fleetHandlers);
@@ -742,7 +623,7 @@ public final class FakeHost {
       if (r.isPresent()) {
         commands.set(commands.size() - 1, withOp(cmd, Op.CUSTOM));
         if (stdout != null) {
-          write(stdout, r.get().stdout());
+          FakeHostProtocol.write(stdout, r.get().stdout());
           return new CommandResult(r.get().exitCode(), new byte[0], r.get().stderr());
         }
         return r.get();
@@ -766,412 +647,17 @@ public final class FakeHost {
     return new FakeCommand(c.argv(), c.env(), c.stdin(), c.sudo(), op, c.connection(), c.time());
   }
 
-  private static CommandResult out(OutputStream stdout, int exit, String text, String err) {
-    byte[] b = text.getBytes(StandardCharsets.UTF_8);
-    if (stdout != null) {
-      write(stdout, b);
-      return new CommandResult(exit, new byte[0], err.getBytes(StandardCharsets.UTF_8));
-    }
-    return new CommandResult(exit, b, err.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static void write(OutputStream o, byte[] b) {
-    try {
-      o.write(b);
-      o.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static List<String> readPaths(InputStream in) {
-    try {
-      String s = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      List<String> paths = new ArrayList<>();
-      for (String line : s.split("\n")) {
-        if (!line.isEmpty()) {
-          paths.add(line);
-        }
-      }
-      return paths;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private String status(List<String> paths) {
-    StringBuilder sb = new StringBuilder();
-    sb.append("generation=").append(profileGeneration).append('\n');
-    sb.append("profile=").append(generations.get(profileGeneration)).append('\n');
-    sb.append("current=").append(currentSystem).append('\n');
-    sb.append("boot-id=").append(bootId).append('\n');
-    sb.append("free-bytes=").append(freeBytes).append('\n');
-    if (marker != null) {
-      sb.append("marker=").append(String.join("|", marker)).append('\n');
-    }
-    appendRecords(sb);
-    sb.append("activating=").append(activating ? "yes" : "no").append('\n');
-    sb.append("rolling-back=no\n");
-    sb.append("zstd=").append(zstd ? "yes" : "no").append('\n');
-    appendMissing(sb, paths);
-    return sb.toString();
-  }
-
-  private String substitute(List<String> paths) {
-    StringBuilder sb = new StringBuilder();
-    for (String p : paths) {
-      if (!store.containsKey(p) && substitutable.contains(p)) {
-        store.put(p, StorePathInfo.builder().path(p).narSize(0).build());
-      }
-    }
-    appendMissing(sb, paths);
-    return sb.toString();
-  }
-
-  /** Appends {@code missing=<path>} for each of {@code paths} that is not in the store. */
-  private void appendMissing(StringBuilder sb, List<String> paths) {
-    for (String p : paths) {
-      if (!store.containsKey(p)) {
-        sb.append("missing=").append(p).append('\n');
-      }
-    }
-  }
-
-  /** The failed import of {@code e} on a full disk, after the paths {@code imported}. */
-  private static CommandResult noSpace(
-      OutputStream stdout, StringBuilder imported, FakeNar.Entry e) {
-    return out(
-        stdout,
-        1,
-        imported.toString(),
-        "error: writing to file: No space left on device while importing " + e.path + "\n");
-  }
-
-  private CommandResult importPaths(InputStream raw, OutputStream stdout, boolean compressed) {
-    if (compressed && !zstd) {
-      return out(stdout, 127, "", "sh: 1: zstd: not found\n");
-    }
-    Counting counted = new Counting(raw);
-    try {
-      return importPaths(
-          compressed ? new com.github.luben.zstd.ZstdInputStream(counted) : counted, stdout);
-    } catch (IOException e) {
-      return out(stdout, 1, "", "fleet: zstd -d failed (exit 1): " + e.getMessage() + "\n");
-    } finally {
-      importBytesReceived += counted.count;
-    }
-  }
-
-  /** Counts what an import reads. */
-  private static final class Counting extends java.io.FilterInputStream {
-    long count;
-
-    Counting(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      if (b >= 0) {
-        count++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
-      if (n > 0) {
-        count += n;
-      }
-      return n;
-    }
-  }
-
-  private CommandResult importPaths(InputStream in, OutputStream stdout) {
-    StringBuilder imported = new StringBuilder();
-    boolean diskFull = diskFullOnCopy;
-    diskFullOnCopy = false;
-    int count = 0;
-    try {
-      ImportStream stream = ImportStream.open(in);
-      FakeNar.Entry e;
-      while ((e = stream.next()) != null) {
-        if (diskFull && count >= 1) {
-          return noSpace(stdout, imported, e);
-        }
-        for (String r : e.references) {
-          if (!r.equals(e.path) && !store.containsKey(r)) {
-            return out(
-                stdout,
-                1,
-                imported.toString(),
-                "error: cannot add path '"
-                    + e.path
-                    + "' because it lacks a signature or references '"
-                    + r
-                    + "', which is not valid\n");
-          }
-        }
-        if (e.size > freeBytes) {
-          return noSpace(stdout, imported, e);
-        }
-        stream.skipBody(e);
-        if (!store.containsKey(e.path)) {
-          freeBytes -= e.size;
-          store.put(
-              e.path,
-              StorePathInfo.builder()
-                  .path(e.path)
-                  .narSize(e.size)
-                  .addAllReferences(e.references)
-                  .build());
-        }
-        imported.append(e.path).append('\n');
-        if (stdout != null) {
-          write(stdout, (e.path + "\n").getBytes(StandardCharsets.UTF_8));
-        }
-        count++;
-      }
-    } catch (com.github.luben.zstd.ZstdIOException ex) {
-      return out(
-          stdout,
-          1,
-          stdout != null ? "" : imported.toString(),
-          "fleet: zstd -d failed (exit 1): the compressed stream is damaged: "
-              + ex.getMessage()
-              + "\n");
-    } catch (IOException ex) {
-      throw new TransportException(
-          name, TransportException.Reason.CONNECTION_LOST, "import stream broke: " + ex, ex);
-    } catch (RuntimeException ex) {
-      return out(null, 1, "", "error: " + ex.getMessage() + "\n");
-    }
-    return stdout != null
-        ? new CommandResult(0, new byte[0], new byte[0])
-        : CommandResult.of(0, imported.toString(), "");
-  }
-
-  private CommandResult realise(String drv) {
-    Optional<String> failure = Optional.ofNullable(buildFailure);
-    buildFailure = null;
-    FakeRealisation.Result r =
-        FakeRealisation.realise(drv, derivations, store::containsKey, freeBytes, failure);
-    for (StorePathInfo p : r.built) {
-      store.put(p.path(), p);
-      freeBytes -= p.narSize();
-      built.add(p.path());
-    }
-    return out(null, r.exit, r.stdout, "");
-  }
-
-  /** The state lines that the scripts which change a host print ({@code state} in the scripts). */
-  private String state() {
-    StringBuilder sb = new StringBuilder();
-    sb.append("generation=").append(profileGeneration).append('\n');
-    sb.append("profile=").append(generations.get(profileGeneration)).append('\n');
-    sb.append("current=").append(currentSystem).append('\n');
-    sb.append("boot-id=").append(bootId).append('\n');
-    if (marker != null) {
-      sb.append("marker=").append(String.join("|", marker)).append('\n');
-    }
-    appendRecords(sb);
-    return sb.toString();
-  }
-
-  /** The last rollback's and the last activation's records, as the scripts print them. */
-  private void appendRecords(StringBuilder sb) {
-    if (lastRollback != null) {
-      sb.append("last-rollback=").append(lastRollback).append('\n');
-      if (!lastRollback.split("\\|")[1].equals("0")) {
-        sb.append("rollback-log=switch-to-configuration: a unit failed (fake)\n");
-      }
-    }
-    if (activationExit != null) {
-      sb.append("activation-exit=").append(activationExit).append('\n');
-      for (String l : activationLog.split("\n")) {
-        if (!l.isEmpty()) {
-          sb.append("activation-log=").append(l).append('\n');
-        }
-      }
-    }
-  }
-
-  private CommandResult arm(String id, long window, String system) {
-    if (marker != null) {
-      return CommandResult.of(
-          HostProtocol.EXIT_MARKER_EXISTS, "", "fleet: " + HostProtocol.MARKER + " exists\n");
-    }
-    // Read here, under the host's lock, as the script reads it under flock.
-    long prevGen = profileGeneration;
-    String prevProfile = generations.get(prevGen);
-    String prevCurrent = currentSystem;
-    marker = List.of(Long.toString(prevGen), prevProfile, id, bootId, prevCurrent);
-    activationExit = null;
-    activationLog = "";
-    watchdogDue = clock.instant().plusSeconds(window);
-    watchdogId = id;
-    if (!system.isEmpty()) {
-      if (!store.containsKey(system)) {
-        return CommandResult.of(1, "", "error: path '" + system + "' is not valid\n");
-      }
-      long next = generations.lastKey() + 1;
-      generations.put(next, system);
-      profileGeneration = next;
-    }
-    return CommandResult.of(
-        0,
-        "previous-generation="
-            + prevGen
-            + "\nprevious-profile="
-            + prevProfile
-            + "\nprevious-current="
-            + prevCurrent
-            + "\ngeneration="
-            + profileGeneration
-            + "\n",
-        "");
-  }
-
-  private CommandResult activate(String system, String action, Optional<Duration> timeout) {
-    if (!store.containsKey(system)) {
-      return CommandResult.of(
-          1, "", "fleet: systemd-run could not start the activation (exit 1)\n");
-    }
-    if (hangActivation) {
-      hangActivation = false;
-      activating = true;
-      throw new TransportException(
-          name,
-          TransportException.Reason.TIMEOUT,
-          "command on "
-              + name
-              + " timed out after "
-              + timeout.map(Duration::toString).orElse("the default timeout")
-              + ": switch-to-configuration "
-              + action
-              + " is still running");
-    }
-    if (!action.equals("boot")) {
-      currentSystem = system;
-    }
-    int exit = 0;
-    activationLog = "activating " + system + " (" + action + ")\n";
-    if (failActivation) {
-      failActivation = false;
-      exit = 4;
-      activationLog += "warning: the following units failed: broken.service\n";
-    }
-    activationExit = Integer.toString(exit);
-    StringBuilder out = new StringBuilder();
-    appendRecords(out);
-    return CommandResult.of(exit, out.toString(), "");
-  }
-
-  /**
-   * Runs ROLLBACK_SCRIPT's semantics for deployment {@code id} (null: any, as the boot-time
-   * watchdog); returns false if there was nothing to roll back.
-   */
-  private boolean rollbackScript(String who, String id) {
-    if (marker == null || (id != null && !marker.get(2).equals(id))) {
-      return false;
-    }
-    long n = Long.parseLong(marker.get(0));
-    activating = false;
-    long from = profileGeneration;
-    if (!generations.containsKey(n)) {
-      throw new IllegalStateException("marker names missing generation " + n);
-    }
-    profileGeneration = n;
-    currentSystem = generations.get(n);
-    int exit = 0;
-    if (failRollbackActivation) {
-      failRollbackActivation = false;
-      exit = 4;
-    }
-    lastRollback = marker.get(2) + "|" + exit + "|" + (who.equals("revert") ? "deployer" : who);
-    marker = null;
-    watchdogDue = null;
-    bootWatchdogDue = null;
-    rollbackLog.add(who + ": " + from + " -> " + n + (exit != 0 ? " (activation failed)" : ""));
-    return true;
-  }
-
-  private CommandResult rollbackNow(String id) {
-    if (marker != null && !marker.get(2).equals(id)) {
-      return CommandResult.of(
-          HostProtocol.EXIT_OTHER_DEPLOYMENT,
-          state(),
-          "fleet: marker belongs to another deployment\n");
-    }
-    boolean ran = rollbackScript("deployer", id);
-    return CommandResult.of(0, "rollback-ran=" + (ran ? "yes" : "no") + "\n" + state(), "");
-  }
-
-  private CommandResult confirm(String id) {
-    if (marker == null) {
-      return CommandResult.of(
-          HostProtocol.EXIT_NO_MARKER,
-          state(),
-          "fleet: no rollback marker: the host was rolled back\n");
-    }
-    if (!marker.get(2).equals(id)) {
-      // Another deployment's: its watchdog stays armed.
-      return CommandResult.of(
-          HostProtocol.EXIT_OTHER_DEPLOYMENT,
-          state(),
-          "fleet: marker belongs to another deployment\n");
-    }
-    watchdogDue = null;
-    marker = null;
-    bootWatchdogDue = null;
-    confirmations++;
-    return CommandResult.of(0, state(), "");
-  }
-
-  private CommandResult revert(String id, long prevGen, String prevSystem) {
-    if (marker != null) {
-      return CommandResult.of(
-          HostProtocol.EXIT_MARKER_EXISTS, state(), "fleet: " + HostProtocol.MARKER + " exists\n");
-    }
-    marker = List.of(Long.toString(prevGen), prevSystem, id, bootId, prevSystem);
-    rollbackScript("revert", id);
-    return CommandResult.of(0, state(), "");
-  }
-
   private void doReboot() {
-    reboots++;
-    bootId = UUID.randomUUID().toString();
-    watchdogDue = null;
-    activating = false;
-    currentSystem = generations.get(profileGeneration);
-    if (marker != null) {
-      bootWatchdogDue = clock.instant().plus(bootWatchdogWindow);
-    }
+    state.reboot(clock.instant());
     dropAllConnections();
   }
 
   private synchronized void tick(Instant now) {
-    if (watchdogDue != null && !now.isBefore(watchdogDue)) {
-      watchdogDue = null;
-      rollbackScript("watchdog", watchdogId);
-    }
-    if (bootWatchdogDue != null && !now.isBefore(bootWatchdogDue)) {
-      bootWatchdogDue = null;
-      rollbackScript("boot-watchdog", null);
-    }
+    protocol.tick(now);
   }
 
   @Override
   public synchronized String toString() {
-    return "FakeHost{"
-        + name
-        + ", generation "
-        + profileGeneration
-        + ", running "
-        + currentSystem
-        + (marker != null ? ", marker " + marker : "")
-        + "}";
+    return "FakeHost{" + name + ", " + state + "}";
   }
 }

@@ -16,10 +16,8 @@ import io.fleet.api.pipeline.PipelineStage;
 import io.fleet.api.pipeline.StageOutcome;
 import io.fleet.api.pipeline.StageReport;
 import io.fleet.api.spi.EvaluationSink;
-import io.fleet.api.spi.SystemDerivation;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,22 +40,21 @@ final class PipelineExecution implements EvaluationSink {
   private final PipelineSelection selection;
   private final PipelineEvents events;
   private final Deployer deployer;
-  private final ExecutorService builds;
+  private final PipelineBuilds builds;
   private final ExecutorService deploys;
   private final OneHostPlans plans;
 
-  // Everything below is guarded by `this`.
+  // Everything below is guarded by `this` (PipelineBuilds, the build stage, shares some of it).
   private final Map<String, PipelineHostState> hosts = new TreeMap<>();
-  private final Map<String, BuildJob> buildsByKey = new HashMap<>();
   private final List<PipelineHostState> waitingForCanaries = new ArrayList<>();
-  private Fleet fleetLevel;
+  Fleet fleetLevel;
   private List<String> hostNames = List.of();
   private Thread evaluation;
   private final Set<String> delivered = new HashSet<>();
-  private int pending;
-  private boolean stopped;
+  int pending;
+  boolean stopped;
   private String stopReason;
-  private boolean cancelled;
+  boolean cancelled;
   private RuntimeException fatal;
   private int canariesChosen;
   private int canariesDone;
@@ -87,7 +84,13 @@ final class PipelineExecution implements EvaluationSink {
     }
     this.deployer = d.build();
     this.plans = new OneHostPlans(template, pipeline.evaluator);
-    this.builds = pool("fleet-pipeline-build-" + template.id(), run.buildParallelism);
+    this.builds =
+        new PipelineBuilds(
+            this,
+            pipeline,
+            run,
+            events,
+            pool("fleet-pipeline-build-" + template.id(), run.buildParallelism));
     this.deploys = pool("fleet-pipeline-deploy-" + template.id(), run.deployParallelism);
   }
 
@@ -153,7 +156,7 @@ final class PipelineExecution implements EvaluationSink {
         return report();
       }
     } finally {
-      builds.shutdownNow();
+      builds.shutdown();
       deploys.shutdownNow();
       events.close();
       if (interrupted) {
@@ -239,7 +242,7 @@ final class PipelineExecution implements EvaluationSink {
     s.host = host;
     s.evaluation = ended(StageOutcome.SUCCEEDED, started, null);
     events.emit(host.name(), PipelineStage.EVALUATE, Kind.FINISHED, "");
-    startBuild(s);
+    builds.start(s);
   }
 
   @Override
@@ -255,173 +258,7 @@ final class PipelineExecution implements EvaluationSink {
     hostFailedPolicy(host, "evaluation");
   }
 
-  private void startBuild(PipelineHostState s) {
-    if (skipIfStopped(s, PipelineStage.BUILD)) {
-      return;
-    }
-    Host h = s.host;
-    if (h.systemPath().isPresent()) { // as Deployer.Planner: a given system is not built
-      s.system = h.systemPath().get();
-      Instant t = now();
-      s.build =
-          ended(StageOutcome.SUCCEEDED, t, "the host's system path is given: nothing to build");
-      events.emit(h.name(), PipelineStage.BUILD, Kind.FINISHED, s.build.message().orElse(""));
-      startDeploy(s);
-      return;
-    }
-    String key =
-        pipeline
-            .evaluator
-            .systemDerivation(h)
-            .map(d -> "derivation " + d)
-            .orElse(h.systemAttribute().map(a -> "attribute " + a).orElse("host " + h.name()));
-    BuildJob job = buildsByKey.get(key);
-    if (job == null) {
-      job = new BuildJob(key, s);
-      buildsByKey.put(key, job);
-      job.hosts.add(s);
-      pending++;
-      builds.execute(job);
-      return;
-    }
-    job.hosts.add(s);
-    if (job.startedAt != null) {
-      s.buildStarted = now();
-      events.emit(
-          h.name(), PipelineStage.BUILD, Kind.STARTED, "shares the build of " + job.first.name);
-    }
-    if (job.done) {
-      finishBuild(job, s);
-    }
-  }
-
-  /** Builds one system, for every host that has it. */
-  private final class BuildJob implements Runnable {
-    final String key;
-    final PipelineHostState first;
-    final List<PipelineHostState> hosts = new ArrayList<>();
-    Instant startedAt;
-    boolean done;
-    String system;
-    String derivation;
-    String error;
-    boolean interrupted;
-
-    BuildJob(String key, PipelineHostState first) {
-      this.key = key;
-      this.first = first;
-    }
-
-    @Override
-    public void run() {
-      Fleet f;
-      synchronized (PipelineExecution.this) {
-        if (cancelled || stopped) {
-          done = true;
-          for (PipelineHostState s : List.copyOf(hosts)) {
-            skipIfStopped(s, PipelineStage.BUILD);
-          }
-          pending--;
-          notifyAllLocked();
-          return;
-        }
-        startedAt = now();
-        for (PipelineHostState s : hosts) {
-          s.buildStarted = startedAt;
-          events.emit(
-              s.name,
-              PipelineStage.BUILD,
-              Kind.STARTED,
-              s == first ? key : "shares the build of " + first.name);
-        }
-        f = fleetLevel.toBuilder().host(first.host).build();
-      }
-      try {
-        if (run.buildOnTarget) {
-          SystemDerivation d =
-              pipeline.evaluator.derivations(f, List.of(first.name)).get(first.name);
-          if (d == null) {
-            error = "the evaluator gave no system derivation for host " + Names.quote(first.name);
-          } else {
-            system = d.outPath();
-            derivation = d.drvPath();
-          }
-        } else {
-          Map<String, String> built =
-              pipeline.evaluator.build(
-                  f, List.of(first.name), (d, total, message) -> progress(message));
-          system = built.get(first.name);
-          if (system == null) {
-            error = "the evaluator built no system for host " + Names.quote(first.name);
-          }
-        }
-      } catch (RuntimeException e) {
-        error = e.getMessage() == null ? e.toString() : e.getMessage();
-        interrupted = Thread.currentThread().isInterrupted();
-      }
-      Thread.interrupted(); // a cancelled build's interrupt ends here, not in the next task
-      synchronized (PipelineExecution.this) {
-        done = true;
-        for (PipelineHostState s : List.copyOf(hosts)) {
-          finishBuild(this, s);
-        }
-        pending--;
-        notifyAllLocked();
-      }
-    }
-
-    private void progress(String message) {
-      if (message == null || message.isEmpty()) {
-        return;
-      }
-      List<String> names;
-      synchronized (PipelineExecution.this) {
-        names = hosts.stream().map(h -> h.name).toList();
-      }
-      for (String n : names) {
-        events.emit(n, PipelineStage.BUILD, Kind.PROGRESS, message);
-      }
-    }
-  }
-
-  private void finishBuild(BuildJob job, PipelineHostState s) {
-    if (s.build != null) {
-      return;
-    }
-    Instant t = now();
-    Instant from = s.buildStarted != null ? s.buildStarted : t;
-    for (PipelineHostState other : job.hosts) {
-      if (other != s) {
-        s.sharedWith.add(other.name);
-      }
-    }
-    if (job.error == null) {
-      s.system = job.system;
-      s.derivation = job.derivation;
-      String note = s == job.first ? null : "shared the build of " + job.first.name;
-      if (job.derivation != null) {
-        note =
-            "evaluated "
-                + job.derivation
-                + ": built on the host when deployed"
-                + (note == null ? "" : "; " + note);
-      }
-      s.build = ended(StageOutcome.SUCCEEDED, from, note);
-      events.emit(s.name, PipelineStage.BUILD, Kind.FINISHED, job.system);
-      startDeploy(s);
-    } else if (cancelled) {
-      s.build = ended(StageOutcome.CANCELLED, from, "cancelled: " + job.error);
-      events.emit(s.name, PipelineStage.BUILD, Kind.CANCELLED, job.error);
-      skipLater(s, PipelineStage.BUILD, null);
-    } else {
-      s.build = ended(StageOutcome.FAILED, from, job.error);
-      events.emit(s.name, PipelineStage.BUILD, Kind.FAILED, job.error);
-      skipLater(s, PipelineStage.BUILD, "its build failed");
-      hostFailedPolicy(s.name, "build");
-    }
-  }
-
-  private void startDeploy(PipelineHostState s) {
+  void startDeploy(PipelineHostState s) {
     if (skipIfStopped(s, PipelineStage.DEPLOY)) {
       return;
     }
@@ -552,7 +389,7 @@ final class PipelineExecution implements EvaluationSink {
     }
   }
 
-  private void hostFailedPolicy(String host, String stage) {
+  void hostFailedPolicy(String host, String stage) {
     if (run.policy == io.fleet.api.pipeline.FailurePolicy.STOP_FLEET && !stopped) {
       stopped = true;
       stopReason =
@@ -579,14 +416,7 @@ final class PipelineExecution implements EvaluationSink {
     if (evaluation != null) {
       evaluation.interrupt();
     }
-    for (Runnable r : builds.shutdownNow()) {
-      BuildJob job = (BuildJob) r;
-      job.done = true;
-      for (PipelineHostState s : List.copyOf(job.hosts)) {
-        skipIfStopped(s, PipelineStage.BUILD);
-      }
-      pending--;
-    }
+    builds.cancelQueued();
     for (Runnable r : deploys.shutdownNow()) {
       PipelineHostState s = ((DeployTask) r).s;
       skipIfStopped(s, PipelineStage.DEPLOY);
@@ -601,7 +431,7 @@ final class PipelineExecution implements EvaluationSink {
   }
 
   /** Marks {@code stage} and the later ones skipped or cancelled if the fleet is stopped. */
-  private boolean skipIfStopped(PipelineHostState s, PipelineStage stage) {
+  boolean skipIfStopped(PipelineHostState s, PipelineStage stage) {
     if (cancelled) {
       s.set(
           stage, StageReport.of(StageOutcome.CANCELLED, "not started: the caller was interrupted"));
@@ -629,7 +459,7 @@ final class PipelineExecution implements EvaluationSink {
   }
 
   /** The stages after {@code stage}: skipped because of {@code why}, or cancelled when null. */
-  private void skipLater(PipelineHostState s, PipelineStage stage, String why) {
+  void skipLater(PipelineHostState s, PipelineStage stage, String why) {
     for (PipelineStage later : PipelineStage.values()) {
       if (later.ordinal() > stage.ordinal() && s.get(later) == null) {
         if (why == null) {
@@ -650,7 +480,7 @@ final class PipelineExecution implements EvaluationSink {
     return hosts.computeIfAbsent(name, PipelineHostState::new);
   }
 
-  private StageReport ended(StageOutcome outcome, Instant from, String message) {
+  StageReport ended(StageOutcome outcome, Instant from, String message) {
     return StageReport.builder()
         .outcome(outcome)
         .startedAt(from)
@@ -663,7 +493,7 @@ final class PipelineExecution implements EvaluationSink {
     return e == null ? "(no error)" : e.getMessage() == null ? e.toString() : e.getMessage();
   }
 
-  private Instant now() {
+  Instant now() {
     return pipeline.clock.instant();
   }
 

@@ -106,7 +106,11 @@ public final class HostRun {
           // reported
         }
       } else {
-        ctx.end(HostOutcome.FAILED, msg);
+        try {
+          ctx.fail(HostOutcome.FAILED, msg + "; nothing was armed");
+        } catch (HostRunContext.End ignored) {
+          // reported: run() returns the report, it never throws
+        }
       }
     } finally {
       link.closeAll();

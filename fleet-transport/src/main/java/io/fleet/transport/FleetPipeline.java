@@ -226,6 +226,18 @@ public final class FleetPipeline {
       return this;
     }
 
+    /**
+     * When any host fails (its evaluation, build or deployment), return the hosts already confirmed
+     * to their previous generation once every stage has ended, as {@link
+     * Deployer.Planner#rollbackSucceededOnFailure} does for one deployment; their deployment stage
+     * ends {@link io.fleet.api.pipeline.StageOutcome#REVERTED}. Not after a cancellation. Default
+     * {@code false}.
+     */
+    public Run rollbackSucceededOnFailure(boolean rollback) {
+      deployOptions.rollbackSucceededOnFailure(rollback);
+      return this;
+    }
+
     /** As {@link Deployer.Planner#rollback}. */
     public Run rollback(boolean rollback) {
       deployOptions.rollback(rollback);

@@ -8,6 +8,7 @@ import io.fleet.api.HostSelector;
 import io.fleet.api.Names;
 import io.fleet.api.deploy.DeploymentPlan;
 import io.fleet.api.deploy.DeploymentReport;
+import io.fleet.api.deploy.HostOutcome;
 import io.fleet.api.deploy.HostReport;
 import io.fleet.api.pipeline.PipelineEvent.Kind;
 import io.fleet.api.pipeline.PipelineHostReport;
@@ -16,6 +17,7 @@ import io.fleet.api.pipeline.PipelineStage;
 import io.fleet.api.pipeline.StageOutcome;
 import io.fleet.api.pipeline.StageReport;
 import io.fleet.api.spi.EvaluationSink;
+import io.fleet.transport.internal.HostRevert;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -152,6 +154,9 @@ final class PipelineExecution implements EvaluationSink {
                   + (run.skips.isEmpty() ? "" : " minus " + run.skips)
                   + "; it has "
                   + hostNames);
+        }
+        if (template.rollbackSucceededOnFailure() && !cancelled) {
+          revertConfirmed();
         }
         return report();
       }
@@ -301,8 +306,9 @@ final class PipelineExecution implements EvaluationSink {
       }
       HostReport report = null;
       String error = null;
+      DeploymentPlan plan = null;
       try {
-        DeploymentPlan plan = plans.planFor(s.host, s.system, s.derivation);
+        plan = plans.planFor(s.host, s.system, s.derivation);
         DeploymentReport r = deployer.execute(plan);
         report = r.hosts().get(0);
       } catch (RuntimeException e) {
@@ -310,6 +316,7 @@ final class PipelineExecution implements EvaluationSink {
       }
       Thread.interrupted(); // the deployer re-sets a cancellation's interrupt; it ends here
       synchronized (PipelineExecution.this) {
+        s.plan = plan;
         recordDeploy(report, error);
         finishedDeploy(true);
       }
@@ -499,6 +506,51 @@ final class PipelineExecution implements EvaluationSink {
 
   private synchronized void notifyAllLocked() {
     notifyAll();
+  }
+
+  /**
+   * The fleet policy {@code rollbackSucceededOnFailure}: when a host failed, every confirmed host
+   * returns to its previous generation (one after another; the run has ended).
+   */
+  private void revertConfirmed() {
+    List<String> failed = new ArrayList<>();
+    for (PipelineHostState s : hosts.values()) {
+      if (s.toReport().failedStage().isPresent()) {
+        failed.add(s.name);
+      }
+    }
+    if (failed.isEmpty()) {
+      return;
+    }
+    String why = "reverted because " + failed + " failed";
+    for (PipelineHostState s : hosts.values()) {
+      HostReport r = s.hostReport;
+      if (s.plan == null
+          || r == null
+          || r.outcome() != HostOutcome.CONFIRMED
+          || r.generationBefore().isEmpty()) {
+        continue;
+      }
+      Instant from = now();
+      HostReport out = HostRevert.revert(s.plan, r, pipeline.transport, why);
+      s.hostReport = out;
+      String message = out.outcome() + out.error().map(e -> ": " + e).orElse(": " + why);
+      s.deployment =
+          StageReport.builder()
+              .from(s.deployment)
+              .outcome(
+                  out.outcome() == HostOutcome.REVERTED
+                      ? StageOutcome.REVERTED
+                      : StageOutcome.FAILED)
+              .finishedAt(now())
+              .message(message)
+              .build();
+      events.emit(
+          s.name,
+          PipelineStage.DEPLOY,
+          out.outcome() == HostOutcome.REVERTED ? Kind.FINISHED : Kind.FAILED,
+          message + " (in " + java.time.Duration.between(from, now()).toMillis() + " ms)");
+    }
   }
 
   private PipelineReport report() {

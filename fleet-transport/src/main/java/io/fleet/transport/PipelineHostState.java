@@ -32,6 +32,9 @@ final class PipelineHostState {
   boolean canary;
   HostReport hostReport;
 
+  /** The one-host plan its deployment ran, once it has run. */
+  io.fleet.api.deploy.DeploymentPlan plan;
+
   PipelineHostState(String name) {
     this.name = name;
   }

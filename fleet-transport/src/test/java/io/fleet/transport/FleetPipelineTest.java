@@ -159,6 +159,43 @@ class FleetPipelineTest {
   }
 
   @Test
+  void rollbackSucceededOnFailureRevertsTheConfirmedHostsOnceTheRunHasEnded() {
+    fake.evaluator().failBuild("web-6");
+    fake.host("web-3").failNextActivation();
+    PipelineReport r = pipeline().on(fake.fleet()).rollbackSucceededOnFailure(true).execute();
+
+    assertThat(r.isSuccess()).isFalse();
+    assertThat(r.host("web-3").hostReport().orElseThrow().outcome())
+        .isEqualTo(HostOutcome.ROLLED_BACK);
+    assertThat(r.host("web-6").failedStage()).contains(PipelineStage.BUILD);
+    assertThat(r.hostsWith(PipelineStage.DEPLOY, StageOutcome.REVERTED))
+        .containsExactlyInAnyOrder("web-1", "web-2", "web-4", "web-5");
+    for (String h : List.of("web-1", "web-2", "web-4", "web-5")) {
+      assertThat(r.host(h).hostReport().orElseThrow().outcome()).isEqualTo(HostOutcome.REVERTED);
+      assertThat(r.host(h).deployment().message().orElseThrow())
+          .contains("reverted because")
+          .contains("web-3")
+          .contains("web-6");
+      assertThat(r.host(h).isSuccess()).isFalse();
+      assertThat(fake.host(h)).isRunning(fake.initialSystem(h)).hasNoRollbackMarker();
+    }
+    assertThat(PipelineReport.fromJson(r.toJson())).isEqualTo(r);
+    assertThat(events)
+        .anyMatch(
+            e ->
+                e.host().equals("web-1")
+                    && e.stage() == PipelineStage.DEPLOY
+                    && e.message().startsWith("REVERTED"));
+  }
+
+  @Test
+  void rollbackSucceededOnFailureRevertsNothingWhenEveryHostSucceeds() {
+    PipelineReport r = pipeline().on(fake.fleet()).rollbackSucceededOnFailure(true).execute();
+    assertThat(r.isSuccess()).as(r.summary()).isTrue();
+    assertOnNew("web-1", "web-2", "web-3", "web-4", "web-5", "web-6");
+  }
+
+  @Test
   void aHostWhoseSystemPathIsGivenIsNotBuilt() {
     String given = fake.newSystem("web-1");
     Fleet fleet =

@@ -12,7 +12,12 @@ public enum StageOutcome {
    */
   SKIPPED,
   /** The stage did not run or was stopped part way because the caller was interrupted. */
-  CANCELLED;
+  CANCELLED,
+  /**
+   * The deployment was confirmed, then undone by fleet policy because another host failed ({@code
+   * FleetPipeline.Run.rollbackSucceededOnFailure}); the host's report says where it ended.
+   */
+  REVERTED;
 
   /** Whether the stage succeeded. */
   public boolean isSuccess() {

@@ -38,7 +38,14 @@ final class PipelineDeploy {
             .transport(s.transport)
             .evaluator(s.evaluator)
             .clock(s.clock, s.sleeper)
-            .listener((PipelineEvent e) -> e.deployment().ifPresent(progress::onEvent))
+            .listener(
+                (PipelineEvent e) -> {
+                  if (e.deployment().isPresent()) {
+                    progress.onEvent(e.deployment().get());
+                  } else {
+                    progress.onPipelineEvent(e);
+                  }
+                })
             .build();
     FleetPipeline.Run run =
         (s.fleet != null

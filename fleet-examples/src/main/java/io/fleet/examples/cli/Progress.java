@@ -2,6 +2,8 @@ package io.fleet.examples.cli;
 
 import io.fleet.api.deploy.DeploymentEvent;
 import io.fleet.api.deploy.DeploymentListener;
+import io.fleet.api.pipeline.PipelineEvent;
+import io.fleet.api.pipeline.PipelineStage;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,6 +40,29 @@ final class Progress implements DeploymentListener {
       case CANCELLED -> line("", "cancelled: no new host starts");
       default -> {}
     }
+  }
+
+  /**
+   * A pipeline's evaluation or build event as a line ({@code web-1: build ...}, {@code web-1: build
+   * failed: …}); deployment events go to {@link #onEvent}.
+   */
+  void onPipelineEvent(PipelineEvent e) {
+    if (e.host().isEmpty() || e.stage() == PipelineStage.DEPLOY) {
+      return;
+    }
+    String stage = e.stage().name().toLowerCase(Locale.ROOT);
+    switch (e.kind()) {
+      case STARTED -> line(e.host(), stage + " ...");
+      case FINISHED -> line(e.host(), stage + " done");
+      case FAILED -> line(e.host(), stage + " failed: " + firstLine(e.message()));
+      case SKIPPED -> line(e.host(), stage + " skipped: " + firstLine(e.message()));
+      default -> {}
+    }
+  }
+
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl) + " …";
   }
 
   private static String step(DeploymentEvent e) {

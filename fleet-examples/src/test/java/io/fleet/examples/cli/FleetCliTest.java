@@ -110,7 +110,9 @@ class FleetCliTest {
       assertThat(h.build().outcome()).isEqualTo(StageOutcome.SUCCEEDED);
       assertThat(h.hostReport().orElseThrow().outcome()).isEqualTo(HostOutcome.CONFIRMED);
     }
-    assertThat(r.err()).contains("web-1: preflight ...", "web-1: CONFIRMED");
+    assertThat(r.err())
+        .contains(
+            "web-1: build ...", "web-1: build done", "web-1: preflight ...", "web-1: CONFIRMED");
 
     Run failed =
         run("--fake", "3", "deploy", "switch", "--pipeline", "--fake-fail-activation", "web-2");

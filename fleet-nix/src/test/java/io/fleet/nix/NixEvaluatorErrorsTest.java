@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fleet.api.EvaluationException;
 import io.fleet.api.Fleet;
 import io.fleet.api.FleetConfigException;
+import io.fleet.testkit.SharedNixTrees;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -168,7 +169,7 @@ class NixEvaluatorErrorsTest {
                   "",
                   "--override-input",
                   "fleet/nixpkgs-lib",
-                  NixTrees.locked(NixTrees.nixpkgsLib())));
+                  SharedNixTrees.inTarget().locked(SharedNixTrees.NIXPKGS_LIB)));
       eval.add(fleet.host("ok").systemAttribute().orElseThrow() + ".drvPath");
       Process p = new ProcessBuilder(eval).start();
       String drv = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fleet.nix.internal.FleetFlakeSources;
 import io.fleet.testkit.ExternalTools;
+import io.fleet.testkit.SharedNixTrees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -255,7 +256,7 @@ class NixModulesTest {
                   "",
                   "--arg",
                   "nixpkgs",
-                  NixTrees.nixpkgs2020().toString(),
+                  SharedNixTrees.inTarget().tree(SharedNixTrees.NIXPKGS_2020).toString(),
                   "--argstr",
                   "fleetDir",
                   fleet.toString(),

@@ -1,6 +1,7 @@
 package io.fleet.nix;
 
 import io.fleet.testkit.ExternalTools;
+import io.fleet.testkit.SharedNixTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -29,7 +30,8 @@ final class NixTestSupport {
         .option("flake-registry", "")
         .option("sandbox", "false")
         .option("build-users-group", "")
-        .overrideInput("fleet/nixpkgs-lib", NixTrees.locked(NixTrees.nixpkgsLib()));
+        .overrideInput(
+            "fleet/nixpkgs-lib", SharedNixTrees.inTarget().locked(SharedNixTrees.NIXPKGS_LIB));
   }
 
   /**
@@ -40,9 +42,10 @@ final class NixTestSupport {
   static NixEvaluator.Builder realNixos(Path tmp) {
     Path fleet = NixEvaluator.writeFleetFlake(tmp.resolve("fleet-nix"));
     return offline()
-        .overrideInput("nixpkgs", NixTrees.locked(NixTrees.nixpkgs2020()))
-        .overrideInput("flake-parts", NixTrees.locked(NixTrees.flakeParts()))
-        .overrideInput("flake-parts/nixpkgs-lib", NixTrees.locked(NixTrees.nixpkgsLib()))
+        .overrideInput("nixpkgs", SharedNixTrees.inTarget().locked(SharedNixTrees.NIXPKGS_2020))
+        .overrideInput("flake-parts", SharedNixTrees.inTarget().locked(SharedNixTrees.FLAKE_PARTS))
+        .overrideInput(
+            "flake-parts/nixpkgs-lib", SharedNixTrees.inTarget().locked(SharedNixTrees.NIXPKGS_LIB))
         .overrideInput("fleet", "path:" + fleet);
   }
 

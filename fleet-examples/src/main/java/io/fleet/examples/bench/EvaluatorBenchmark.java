@@ -3,6 +3,7 @@ package io.fleet.examples.bench;
 import io.fleet.api.Fleet;
 import io.fleet.api.spi.BuildListener;
 import io.fleet.nix.NixEvaluator;
+import io.fleet.testkit.SharedNixTrees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

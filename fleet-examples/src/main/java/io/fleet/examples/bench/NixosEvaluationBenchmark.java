@@ -2,6 +2,7 @@ package io.fleet.examples.bench;
 
 import io.fleet.api.Fleet;
 import io.fleet.nix.NixEvaluator;
+import io.fleet.testkit.SharedNixTrees;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

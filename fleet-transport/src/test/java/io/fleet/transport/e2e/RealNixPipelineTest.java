@@ -11,6 +11,7 @@ import io.fleet.api.pipeline.PipelineStage;
 import io.fleet.nix.NixEvaluator;
 import io.fleet.testkit.ExternalTools;
 import io.fleet.testkit.FakeFleet;
+import io.fleet.testkit.SharedNixTrees;
 import io.fleet.transport.FleetPipeline;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ class RealNixPipelineTest {
   @Test
   void hostsAreBuiltAsTheirChunksOfTheRealEvaluationEnd() throws Exception {
     ExternalTools.require("nix");
-    Path trees = SystemFlake.sharedNixTrees();
+    Path trees = SharedNixTrees.inTarget().root();
     Path fleetFlake = NixEvaluator.writeFleetFlake(tmp.resolve("fleet-nix"));
     Path flake = Files.createDirectories(tmp.resolve("cluster"));
     Files.writeString(

@@ -90,29 +90,4 @@ public final class SystemFlake {
       throw new IllegalStateException(e);
     }
   }
-
-  /**
-   * The shared Nix trees ({@code ../shared/nix}: nixpkgs' lib, which the fleet flake's {@code
-   * nixpkgs-lib} input is overridden with), unpacked under {@code target/nix-trees}.
-   */
-  public static Path sharedNixTrees() {
-    Path script = ExternalTools.sharedDir().resolve("nix").resolve("unpack");
-    Path dir = Path.of("target/nix-trees").toAbsolutePath();
-    try {
-      Process p =
-          new ProcessBuilder("sh", script.toString(), dir.toString())
-              .redirectErrorStream(true)
-              .start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (p.waitFor() != 0) {
-        throw new IllegalStateException("unpacking " + script + " failed: " + out);
-      }
-      return dir;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
 }

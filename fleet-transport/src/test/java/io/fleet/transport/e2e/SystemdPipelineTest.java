@@ -15,6 +15,7 @@ import io.fleet.api.pipeline.PipelineStage;
 import io.fleet.api.pipeline.StageOutcome;
 import io.fleet.api.spi.CommandResult;
 import io.fleet.nix.NixEvaluator;
+import io.fleet.testkit.SharedNixTrees;
 import io.fleet.transport.FleetPipeline;
 import io.fleet.transport.SshTransport;
 import java.nio.file.Files;
@@ -68,7 +69,7 @@ class SystemdPipelineTest {
   static void setUp() throws Exception {
     long t0 = System.nanoTime();
     SystemdHost.rootTree();
-    trees = SystemFlake.sharedNixTrees();
+    trees = SharedNixTrees.inTarget().root();
     systemsFlake = writeSystemsFlake();
     String v1 = SystemFlake.build(systemsFlake, "v1").get("v1");
     ExecutorService pool = Executors.newFixedThreadPool(NAMES.size());

@@ -45,29 +45,26 @@ final class OneHostPlans {
             .systems(Map.of(host.name(), system))
             .batches(List.of(List.of(host.name())))
             .parallelism(1);
-    if (derivation == null) {
-      plan.closures(Map.of(system, closures.computeIfAbsent(system, this::closureOf)));
-    } else {
-      plan.closures(Map.of(derivation, closures.computeIfAbsent(derivation, this::drvClosureOf)))
-          .derivations(Map.of(host.name(), derivation));
+    // The host copies the closure of what it gets: its system, or the derivation it builds.
+    String root = derivation == null ? system : derivation;
+    plan.closures(
+        Map.of(root, closures.computeIfAbsent(root, r -> closureOf(r, derivation != null))));
+    if (derivation != null) {
+      plan.derivations(Map.of(host.name(), derivation));
     }
     return plan.build();
   }
 
-  private List<StorePathInfo> drvClosureOf(String drv) {
+  /** The closure of {@code root}, references first: of a derivation, its .drv files and sources. */
+  private List<StorePathInfo> closureOf(String root, boolean derivation) {
     Map<String, StorePathInfo> infos = new HashMap<>();
-    for (StorePathInfo i : evaluator.derivationClosure(List.of(drv))) {
+    for (StorePathInfo i :
+        derivation
+            ? evaluator.derivationClosure(List.of(root))
+            : evaluator.closure(List.of(root))) {
       infos.put(i.path(), i);
     }
-    return PlanSystems.closureOf(drv, infos);
-  }
-
-  private List<StorePathInfo> closureOf(String system) {
-    Map<String, StorePathInfo> infos = new HashMap<>();
-    for (StorePathInfo i : evaluator.closure(List.of(system))) {
-      infos.put(i.path(), i);
-    }
-    return PlanSystems.closureOf(system, infos);
+    return PlanSystems.closureOf(root, infos);
   }
 
   /** The deploy stage's outcome for a host's deployment report. */

@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -144,13 +145,19 @@ final class DeployCommand {
   }
 
   static int exitCode(DeploymentReport report) {
-    for (HostReport r : report.hosts()) {
-      if (r.outcome() == HostOutcome.ROLLBACK_FAILED
-          || r.outcome() == HostOutcome.ROLLBACK_PENDING) {
-        return ExitCode.NEEDS_OPERATOR;
-      }
+    return exitCode(report.hosts().stream().map(HostReport::outcome), report.isSuccess());
+  }
+
+  /**
+   * The exit code of a deployment whose hosts ended with {@code outcomes}: a host whose rollback
+   * failed or is pending needs an operator; otherwise any failure is a failed host.
+   */
+  static int exitCode(Stream<HostOutcome> outcomes, boolean success) {
+    if (outcomes.anyMatch(
+        o -> o == HostOutcome.ROLLBACK_FAILED || o == HostOutcome.ROLLBACK_PENDING)) {
+      return ExitCode.NEEDS_OPERATOR;
     }
-    return report.isSuccess() ? ExitCode.OK : ExitCode.FAILED_HOSTS;
+    return success ? ExitCode.OK : ExitCode.FAILED_HOSTS;
   }
 
   private static void print(FleetCli cli, DeploymentReport report) {
@@ -174,7 +181,8 @@ final class DeployCommand {
     }
   }
 
-  private static String firstLine(String s) {
+  /** The first line of {@code s}, at most 160 characters, for a table cell or a progress line. */
+  static String firstLine(String s) {
     int nl = s.indexOf('\n');
     String line = nl < 0 ? s : s.substring(0, nl);
     return line.length() > 160 ? line.substring(0, 160) + "…" : line;

@@ -1,7 +1,7 @@
 package io.fleet.examples.cli;
 
 import io.fleet.api.deploy.DeployAction;
-import io.fleet.api.deploy.HostOutcome;
+import io.fleet.api.deploy.HostReport;
 import io.fleet.api.pipeline.FailurePolicy;
 import io.fleet.api.pipeline.PipelineEvent;
 import io.fleet.api.pipeline.PipelineHostReport;
@@ -69,13 +69,9 @@ final class PipelineDeploy {
   }
 
   static int exitCode(PipelineReport report) {
-    for (PipelineHostReport h : report.hosts()) {
-      HostOutcome o = h.hostReport().map(r -> r.outcome()).orElse(null);
-      if (o == HostOutcome.ROLLBACK_FAILED || o == HostOutcome.ROLLBACK_PENDING) {
-        return ExitCode.NEEDS_OPERATOR;
-      }
-    }
-    return report.isSuccess() ? ExitCode.OK : ExitCode.FAILED_HOSTS;
+    return DeployCommand.exitCode(
+        report.hosts().stream().flatMap(h -> h.hostReport().map(HostReport::outcome).stream()),
+        report.isSuccess());
   }
 
   private static void print(PrintStream out, boolean json, PipelineReport report) {
@@ -99,12 +95,6 @@ final class PipelineDeploy {
   }
 
   private static String message(StageReport stage) {
-    return stage.message().map(m -> ": " + firstLine(m)).orElse("");
-  }
-
-  private static String firstLine(String s) {
-    int nl = s.indexOf('\n');
-    String line = nl < 0 ? s : s.substring(0, nl);
-    return line.length() > 160 ? line.substring(0, 160) + "…" : line;
+    return stage.message().map(m -> ": " + DeployCommand.firstLine(m)).orElse("");
   }
 }

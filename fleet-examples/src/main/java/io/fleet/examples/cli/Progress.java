@@ -54,15 +54,10 @@ final class Progress implements DeploymentListener {
     switch (e.kind()) {
       case STARTED -> line(e.host(), stage + " ...");
       case FINISHED -> line(e.host(), stage + " done");
-      case FAILED -> line(e.host(), stage + " failed: " + firstLine(e.message()));
-      case SKIPPED -> line(e.host(), stage + " skipped: " + firstLine(e.message()));
+      case FAILED -> line(e.host(), stage + " failed: " + DeployCommand.firstLine(e.message()));
+      case SKIPPED -> line(e.host(), stage + " skipped: " + DeployCommand.firstLine(e.message()));
       default -> {}
     }
-  }
-
-  private static String firstLine(String s) {
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl) + " …";
   }
 
   private static String step(DeploymentEvent e) {

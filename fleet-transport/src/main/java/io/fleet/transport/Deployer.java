@@ -320,7 +320,7 @@ public final class Deployer {
     }
     Map<String, Future<HostReport>> futures = new LinkedHashMap<>();
     for (HostReport r : reports.values()) {
-      if (r.outcome() == HostOutcome.CONFIRMED && r.generationBefore().isPresent()) {
+      if (HostRevert.canRevert(r)) {
         futures.put(
             r.host(),
             pool.submit(() -> revert(plan, r, "reverted because " + failed + " failed", events)));

@@ -525,10 +525,7 @@ final class PipelineExecution implements EvaluationSink {
     String why = "reverted because " + failed + " failed";
     for (PipelineHostState s : hosts.values()) {
       HostReport r = s.hostReport;
-      if (s.plan == null
-          || r == null
-          || r.outcome() != HostOutcome.CONFIRMED
-          || r.generationBefore().isEmpty()) {
+      if (s.plan == null || r == null || !HostRevert.canRevert(r)) {
         continue;
       }
       Instant from = now();

@@ -18,6 +18,13 @@ import java.util.Optional;
 public final class HostRevert {
   private HostRevert() {}
 
+  /**
+   * Whether {@code r} is a host that the fleet policy reverts: confirmed, from a known generation.
+   */
+  public static boolean canRevert(HostReport r) {
+    return r.outcome() == HostOutcome.CONFIRMED && r.generationBefore().isPresent();
+  }
+
   /** Reverts the host of {@code confirmed}; never throws, the outcome says how it went. */
   public static HostReport revert(
       DeploymentPlan plan, HostReport confirmed, Transport transport, String why) {

@@ -50,7 +50,7 @@ import java.util.concurrent.TimeUnit;
  * timers and detached units keep running); {@link #restartSshd()} brings sshd back on the same
  * port.
  */
-public final class SshdHost implements AutoCloseable {
+public final class SshdHost implements NixTestHost, AutoCloseable {
   private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
   private static Path clientKey;
@@ -345,34 +345,6 @@ public final class SshdHost implements AutoCloseable {
     return exec(null, argv);
   }
 
-  /** The host's system profile target: the store path {@code /nix/var/nix/profiles/system} is. */
-  public Optional<String> systemProfile() {
-    Path p = path("/nix/var/nix/profiles/system");
-    if (!Files.isSymbolicLink(p)) {
-      return Optional.empty();
-    }
-    try {
-      Path gen = p.resolveSibling(Files.readSymbolicLink(p));
-      return Optional.of(Files.readSymbolicLink(gen).toString());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** The profile's generation number, or 0 if there is no profile yet. */
-  public int systemGeneration() {
-    Path p = path("/nix/var/nix/profiles/system");
-    if (!Files.isSymbolicLink(p)) {
-      return 0;
-    }
-    try {
-      String link = Files.readSymbolicLink(p).toString();
-      return Integer.parseInt(link.replaceAll("^system-(\\d+)-link$", "$1"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   /** What {@code /run/current-system} points at, if it exists. */
   public Optional<String> currentSystem() {
     Path p = path("/run/current-system");
@@ -385,34 +357,6 @@ public final class SshdHost implements AutoCloseable {
     }
   }
 
-  /**
-   * Copies {@code storePath}'s closure from this machine's store into the host's (without SSH),
-   * sets it as the host's system profile and activates it with {@code switch-to-configuration
-   * switch}: the host's state before a deployment.
-   */
-  public void installSystem(String storePath) {
-    String closure = runText(List.of("nix-store", "--query", "--requisites", storePath));
-    List<String> export = new ArrayList<>(List.of("nix-store", "--export"));
-    export.addAll(Arrays.asList(closure.trim().split("\n")));
-    try {
-      Process p = new ProcessBuilder(export).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-      CommandResult r = exec(p.getInputStream(), "nix-store", "--import");
-      p.waitFor();
-      check(r, "nix-store --import");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-    check(
-        exec("nix-env", "--profile", "/nix/var/nix/profiles/system", "--set", storePath),
-        "nix-env --set");
-    check(
-        exec("/nix/var/nix/profiles/system/bin/switch-to-configuration", "switch"),
-        "switch-to-configuration");
-  }
-
   /** Whether the host's store holds {@code storePath} (checked in its own database). */
   public boolean hasStorePath(String storePath) {
     return exec("nix-store", "--check-validity", storePath).isSuccess();
@@ -420,14 +364,7 @@ public final class SshdHost implements AutoCloseable {
 
   /** How many SSH logins sshd has accepted so far. */
   public int acceptedLogins() {
-    String log = read(root.resolve("sshd.log"));
-    int n = 0;
-    for (String line : log.split("\n")) {
-      if (line.contains("Accepted publickey for")) {
-        n++;
-      }
-    }
-    return n;
+    return NixTestHost.acceptedLogins(read(root.resolve("sshd.log")));
   }
 
   /** sshd's log so far (for failure messages). */
@@ -478,7 +415,7 @@ public final class SshdHost implements AutoCloseable {
     sshd.descendants()
         .filter(h -> h.info().command().map(c -> c.endsWith("sshd")).orElse(false))
         .forEach(h -> argv.add(Long.toString(h.pid())));
-    check(run(argv, null), "kill " + signal);
+    NixTestHost.check(run(argv, null), "kill " + signal);
   }
 
   /** Starts sshd again on the same port (after {@link #killSshd()}). */
@@ -526,18 +463,6 @@ public final class SshdHost implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static void check(CommandResult r, String what) {
-    if (!r.isSuccess()) {
-      throw new IllegalStateException(what + " failed (" + r.exitCode() + "): " + r.stderrText());
-    }
-  }
-
-  private static String runText(List<String> argv) {
-    CommandResult r = run(argv, null);
-    check(r, String.join(" ", argv));
-    return r.stdoutText();
   }
 
   /** Runs {@code argv} on this machine with {@code stdin} (may be null); for the test hosts. */

@@ -46,7 +46,7 @@ import java.util.regex.Pattern;
  * SshdHost#clientKey()}. {@link #reboot()} shuts the container down and boots it again on the same
  * layer, as a machine reboots: {@code /run} is new, the marker under {@code /var/lib/fleet} stays.
  */
-public final class SystemdHost implements AutoCloseable {
+public final class SystemdHost implements NixTestHost, AutoCloseable {
   /** Where the root tree is cached unless {@code $FLEET_TEST_ROOT_CACHE} says otherwise. */
   public static final String CACHE_DEFAULT = "/var/cache/fleet-test";
 
@@ -210,7 +210,7 @@ public final class SystemdHost implements AutoCloseable {
     for (String d : List.of("upper", "work", "root")) {
       Files.createDirectories(dir.resolve(d));
     }
-    check(
+    NixTestHost.check(
         run(
             List.of(
                 "mount",
@@ -252,12 +252,12 @@ public final class SystemdHost implements AutoCloseable {
       Path d = Files.createDirectories(root.resolve(home).resolve(".ssh"));
       Files.writeString(d.resolve("authorized_keys"), pub);
     }
-    check(
+    NixTestHost.check(
         run(
             List.of("chroot", root.toString(), "chown", "-R", "deploy:deploy", "/home/deploy"),
             null),
         "chown deploy's home");
-    check(
+    NixTestHost.check(
         run(
             List.of(
                 "chmod",
@@ -286,7 +286,8 @@ public final class SystemdHost implements AutoCloseable {
     Files.writeString(rollback, "#!/bin/sh\n" + HostProtocol.ROLLBACK_SCRIPT);
     Path condition = lib.resolve("fleet-rollback-marker-from-earlier-boot");
     Files.writeString(condition, moduleConditionScript());
-    check(run(List.of("chmod", "755", rollback.toString(), condition.toString()), null), "chmod");
+    NixTestHost.check(
+        run(List.of("chmod", "755", rollback.toString(), condition.toString()), null), "chmod");
     Path units = root.resolve("etc/systemd/system");
     String description = "Roll back an unconfirmed fleet deployment after a reboot";
     Files.writeString(
@@ -551,34 +552,6 @@ public final class SystemdHost implements AutoCloseable {
     return r.isSuccess() ? Optional.of(r.stdoutText().trim()) : Optional.empty();
   }
 
-  /** The store path the system profile points at. */
-  public Optional<String> systemProfile() {
-    Path p = path(HostProtocol.PROFILE);
-    if (!Files.isSymbolicLink(p)) {
-      return Optional.empty();
-    }
-    try {
-      Path gen = p.resolveSibling(Files.readSymbolicLink(p));
-      return Optional.of(Files.readSymbolicLink(gen).toString());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** The profile's generation number, or 0 if there is no profile yet. */
-  public int systemGeneration() {
-    Path p = path(HostProtocol.PROFILE);
-    if (!Files.isSymbolicLink(p)) {
-      return 0;
-    }
-    try {
-      String link = Files.readSymbolicLink(p).toString();
-      return Integer.parseInt(link.replaceAll("^system-(\\d+)-link$", "$1"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   /** Whether the rollback marker exists. */
   public boolean hasMarker() {
     return Files.exists(path(HostProtocol.MARKER));
@@ -590,41 +563,10 @@ public final class SystemdHost implements AutoCloseable {
     return Files.exists(p) ? Optional.of(read(p)) : Optional.empty();
   }
 
-  /**
-   * Copies {@code storePath}'s closure from this machine's store into the host's (without SSH),
-   * sets it as the host's system profile and activates it: the host's state before a deployment.
-   */
-  public void installSystem(String storePath) {
-    String closure = runText(List.of("nix-store", "--query", "--requisites", storePath));
-    List<String> export = new ArrayList<>(List.of("nix-store", "--export"));
-    export.addAll(Arrays.asList(closure.trim().split("\n")));
-    try {
-      Process p = new ProcessBuilder(export).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-      CommandResult r = exec(p.getInputStream(), "nix-store", "--import");
-      p.waitFor();
-      check(r, "nix-store --import on " + name);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-    check(exec("nix-env", "--profile", HostProtocol.PROFILE, "--set", storePath), "nix-env --set");
-    check(
-        exec(HostProtocol.PROFILE + "/bin/switch-to-configuration", "switch"),
-        "switch-to-configuration");
-  }
-
   /** SSH logins the host's sshd accepted so far (from its journal). */
   public int acceptedLogins() {
-    String log = exec("journalctl", "--no-pager", "-o", "cat", "_COMM=sshd").stdoutText();
-    int n = 0;
-    for (String line : log.split("\n")) {
-      if (line.contains("Accepted publickey for")) {
-        n++;
-      }
-    }
-    return n;
+    return NixTestHost.acceptedLogins(
+        exec("journalctl", "--no-pager", "-o", "cat", "_COMM=sshd").stdoutText());
   }
 
   /**
@@ -634,7 +576,7 @@ public final class SystemdHost implements AutoCloseable {
   public void dropSshConnections() {
     exec("pkill", "-KILL", "-x", "sshd");
     exec("systemctl", "reset-failed", "ssh.service");
-    check(exec("systemctl", "start", "ssh.service"), "start ssh.service on " + name);
+    NixTestHost.check(exec("systemctl", "start", "ssh.service"), "start ssh.service on " + name);
   }
 
   /** The end of the host's journal, for failure messages. */
@@ -680,19 +622,6 @@ public final class SystemdHost implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static void check(CommandResult r, String what) {
-    if (!r.isSuccess()) {
-      throw new IllegalStateException(
-          what + " failed (" + r.exitCode() + "): " + r.stderrText() + r.stdoutText());
-    }
-  }
-
-  private static String runText(List<String> argv) {
-    CommandResult r = run(argv, null);
-    check(r, String.join(" ", argv));
-    return r.stdoutText();
   }
 
   private static CommandResult run(List<String> argv, InputStream stdin) {

@@ -88,46 +88,11 @@ let
       secretName = name;
     in
     {
-      options = {
-        generator = mkOption {
-          type = types.nullOr types.unspecified;
-          default = null;
-          description = "How to generate the secret, e.g. {mkPassword}: mkPassword {}.";
-        };
-        expectedGenerationData = mkOption {
-          type = types.nullOr types.unspecified;
-          default = null;
-          description = "Generation data the stored secret must have; a difference regenerates it.";
-        };
+      options = import ../secret-generation-options.nix lib // {
         shared = mkOption {
           type = types.bool;
           default = false;
           description = "Whether this is a fleet-level shared secret the host owns (set by fleet-nix).";
-        };
-        regenerateOnOwnerAdded = mkOption {
-          type = types.bool;
-          default = true;
-          description = "Regenerate (rather than re-encrypt) when an owner is added.";
-        };
-        regenerateOnOwnerRemoved = mkOption {
-          type = types.nullOr types.bool;
-          default = null;
-          description = "Regenerate when an owner is removed; null: as regenerateOnOwnerAdded.";
-        };
-        dependsOn = mkOption {
-          type = types.listOf types.str;
-          default = [ ];
-          description = "Secrets this one is derived from (fleet for Java).";
-        };
-        renewBefore = mkOption {
-          type = types.nullOr types.ints.unsigned;
-          default = null;
-          description = "Seconds before expiry at which the secret is regenerated (fleet for Java).";
-        };
-        owner = mkOption {
-          type = types.str;
-          default = "root";
-          description = "Owner of the installed files.";
         };
         group = mkOption {
           type = types.str;

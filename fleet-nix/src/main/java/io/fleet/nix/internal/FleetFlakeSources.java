@@ -16,6 +16,7 @@ public final class FleetFlakeSources {
           "flake.nix",
           "src/main/nix/lib.nix",
           "src/main/nix/fleet-options.nix",
+          "src/main/nix/secret-generation-options.nix",
           "src/main/nix/generators.nix",
           "src/main/nix/systems.nix",
           "src/main/nix/flake-module.nix",

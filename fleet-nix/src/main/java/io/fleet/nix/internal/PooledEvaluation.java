@@ -233,9 +233,14 @@ public final class PooledEvaluation {
         // rest in a fresh one; only a process that finished none is split.
         Map<String, JsonNode> kept = new java.util.LinkedHashMap<>();
         for (String name : remaining) {
-          JsonNode h = e.traced.get(name);
-          if (h != null) {
-            kept.put(name, h);
+          String traced = e.traced.get(name);
+          if (traced == null) {
+            continue;
+          }
+          try {
+            kept.put(name, JSON.readTree(traced));
+          } catch (IOException ex) {
+            // A line cut short by the kill: that host is evaluated again.
           }
         }
         if (kept.isEmpty()) {
@@ -342,7 +347,7 @@ public final class PooledEvaluation {
     String apply = "(" + EVALUATE_NIX + "\n) " + args;
     List<String> cmd = evalCommand.apply(apply);
     NixLog log = new NixLog(BuildListener.NONE);
-    Map<String, String> traced = new java.util.LinkedHashMap<>();
+    Eval e = new Eval();
     NixProcess.Outcome out =
         NixProcess.run(
             cmd,
@@ -352,7 +357,7 @@ public final class PooledEvaluation {
               Matcher count = COUNT_TRACE.matcher(line);
               if (m.matches()) {
                 if (m.group(2) != null) {
-                  traced.put(m.group(1), m.group(2));
+                  e.traced.put(m.group(1), m.group(2));
                 }
                 progress.evaluated(m.group(1));
               } else if (count.matches()) {
@@ -362,18 +367,10 @@ public final class PooledEvaluation {
               }
             },
             memoryLimit);
-    Eval e = new Eval();
     e.command = cmd;
     e.exit = out.exitCode();
     e.text = log.text();
     e.peakRss = out.peakRssBytes();
-    for (Map.Entry<String, String> t : traced.entrySet()) {
-      try {
-        e.traced.put(t.getKey(), JSON.readTree(t.getValue()));
-      } catch (IOException ex) {
-        // A line cut short by the kill: that host is evaluated again.
-      }
-    }
     if (out.memoryLimitExceeded()) {
       e.overLimit = true;
       e.failure =
@@ -429,8 +426,11 @@ public final class PooledEvaluation {
     boolean overLimit;
     long peakRss;
 
-    /** Hosts whose results the process traced as it finished them (with a memory limit). */
-    final Map<String, JsonNode> traced = new java.util.LinkedHashMap<>();
+    /**
+     * The JSON of each host the process traced as it finished it (with a memory limit), read only
+     * when the process is stopped past the limit.
+     */
+    final Map<String, String> traced = new ConcurrentHashMap<>();
   }
 
   /** With a memory limit, each host's result is traced as it is done (see evaluate.nix). */
